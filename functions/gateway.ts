@@ -1,0 +1,22 @@
+import type { Bindings } from "@/platform/env";
+import { problemResponse } from "@/platform/errors";
+import api from "./api";
+import cron from "./cron";
+import jobs from "./jobs";
+
+type Fetch = NonNullable<ExportedHandler<Bindings>["fetch"]>;
+
+/** Every function behind one Worker, routed by path prefix: for `wrangler dev` and single-Worker deploys. */
+const routes: [prefix: string, fetch: Fetch][] = [
+  ["/api/", api.fetch],
+  ["/jobs/", jobs.fetch],
+];
+
+export default {
+  fetch(request, env, ctx) {
+    const { pathname } = new URL(request.url);
+    for (const [prefix, fetch] of routes) if (pathname.startsWith(prefix)) return fetch(request, env, ctx);
+    return problemResponse("NOT_FOUND", `No route for ${request.method} ${pathname}.`);
+  },
+  scheduled: cron.scheduled,
+} satisfies ExportedHandler<Bindings>;

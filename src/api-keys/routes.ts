@@ -1,0 +1,154 @@
+import { z } from "@hono/zod-openapi";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { apiKeys, roles } from "@/db/schema";
+import type { App } from "@/platform/app";
+import { audit } from "@/platform/audit";
+import { API_KEY_PREFIX, protectedRoute } from "@/platform/auth";
+import { randomToken, sha256Hex } from "@/platform/crypto";
+import { ApiError } from "@/platform/errors";
+import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
+import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
+
+const apiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "The first characters of the key, to tell keys apart." }),
+    role: z.enum(roles),
+    createdAt: timestamp,
+    lastUsedAt: timestamp.nullable(),
+    expiresAt: timestamp.nullable(),
+  })
+  .openapi("ApiKey");
+
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+function present(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+  };
+}
+
+const create = protectedRoute({
+  method: "post",
+  path: "/api/api-keys",
+  tags: ["api keys"],
+  summary: "Create an API key (shown once)",
+  roles: ["admin"],
+  request: {
+    body: jsonBody(
+      z.object({
+        name: z.string().trim().min(1).max(100),
+        role: z.enum(roles).default("admin"),
+        expiresAt: z.iso
+          .datetime()
+          .optional()
+          .refine((v) => !v || Date.parse(v) > Date.now(), "must be in the future"),
+      }),
+    ),
+  },
+  responses: {
+    201: jsonContent(
+      apiKeySchema.extend({ key: z.string().openapi({ description: "The secret; it is not shown again." }) }),
+      "The key. Store it now: only its hash is kept.",
+    ),
+  },
+});
+
+const list = protectedRoute({
+  method: "get",
+  path: "/api/api-keys",
+  tags: ["api keys"],
+  summary: "List active API keys",
+  roles: ["admin"],
+  request: { query: pageQuery },
+  responses: { 200: jsonContent(pageSchema(apiKeySchema, "ApiKeyPage"), "A page of keys, newest first.") },
+});
+
+const revoke = protectedRoute({
+  method: "delete",
+  path: "/api/api-keys/{id}",
+  tags: ["api keys"],
+  summary: "Revoke an API key",
+  roles: ["admin"],
+  request: { params: idParam },
+  responses: { 204: { description: "Revoked." } },
+});
+
+export function registerApiKeyRoutes(app: App) {
+  app.openapi(create, async (c) => {
+    const { db } = c.var.services;
+    const principal = c.var.principal;
+    const input = c.req.valid("json");
+    const key = `${API_KEY_PREFIX}${randomToken(30)}`;
+    const [row] = await db
+      .insert(apiKeys)
+      .values({
+        organizationId: principal.organizationId,
+        name: input.name,
+        role: input.role,
+        prefix: key.slice(0, 10),
+        keyHash: await sha256Hex(key),
+        createdBy: principal.type === "user" ? principal.id : null,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      })
+      .returning();
+    if (!row) throw new Error("api key insert returned nothing");
+    await audit(db, {
+      organizationId: principal.organizationId,
+      actor: principal,
+      action: "api_key.created",
+      targetType: "api_key",
+      targetId: row.id,
+      metadata: { role: row.role },
+    });
+    return c.json({ ...present(row), key }, 201);
+  });
+
+  app.openapi(list, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor, idCursor)?.id;
+    const rows = await c.var.services.db
+      .select()
+      .from(apiKeys)
+      .where(
+        and(
+          eq(apiKeys.organizationId, c.var.principal.organizationId),
+          isNull(apiKeys.revokedAt),
+          after ? lt(apiKeys.id, after) : undefined,
+        ),
+      )
+      .orderBy(desc(apiKeys.id))
+      .limit(limit + 1);
+    return c.json(
+      toPage(rows, limit, (r) => ({ id: r.id }), present),
+      200,
+    );
+  });
+
+  app.openapi(revoke, async (c) => {
+    const { db, now } = c.var.services;
+    const principal = c.var.principal;
+    const { id } = c.req.valid("param");
+    const [row] = await db
+      .update(apiKeys)
+      .set({ revokedAt: now() })
+      .where(and(eq(apiKeys.organizationId, principal.organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id });
+    if (!row) throw new ApiError("NOT_FOUND", "No such API key in this organization.");
+    await audit(db, {
+      organizationId: principal.organizationId,
+      actor: principal,
+      action: "api_key.revoked",
+      targetType: "api_key",
+      targetId: id,
+    });
+    return c.body(null, 204);
+  });
+}

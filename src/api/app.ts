@@ -1,0 +1,34 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { registerApiKeyRoutes } from "@/api-keys/routes";
+import { registerAuthRoutes } from "@/auth/routes";
+import { registerHealthRoutes } from "@/health/routes";
+import { type App, newApp } from "@/platform/app";
+import { registerUserRoutes } from "@/users/routes";
+
+export const OPENAPI_PATH = "/api/openapi.json";
+
+/** The REST API: every /api route, its OpenAPI 3.1 document and the interactive docs. */
+export function createApiApp(): App {
+  const app = newApp();
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A JWT from /api/auth/login or an API key (sb_...) from /api/api-keys.",
+  });
+  registerHealthRoutes(app);
+  registerAuthRoutes(app);
+  registerUserRoutes(app);
+  registerApiKeyRoutes(app);
+  app.doc31(OPENAPI_PATH, (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Switchboard API",
+      version: "0.1.0",
+      description:
+        "Multi-tenant omnichannel contact center. Errors are RFC 9457 problem+json; lists use cursor pagination ({data, nextCursor}).",
+    },
+    servers: [{ url: c.var.services.env.PUBLIC_URL }],
+  }));
+  app.get("/api/docs", swaggerUI({ url: OPENAPI_PATH, title: "Switchboard API" }));
+  return app;
+}

@@ -1,0 +1,157 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { apiKeys, organizations, users } from "@/db/schema";
+import { organizationSchema, presentOrganization } from "@/organizations/schemas";
+import type { App } from "@/platform/app";
+import { audit } from "@/platform/audit";
+import { issueAccessToken, protectedRoute } from "@/platform/auth";
+import { sha256Hex } from "@/platform/crypto";
+import { ApiError } from "@/platform/errors";
+import { errorResponses, jsonBody, jsonContent, publicErrorResponses, timestamp } from "@/platform/openapi";
+import { clientIp, enforceRateLimit } from "@/platform/request";
+import { email, password, presentUser, userSchema } from "@/users/schemas";
+import { acceptInvite, authenticate, registerOrganization } from "./service";
+
+const tokenSchema = z.object({ token: z.string(), expiresAt: timestamp }).openapi("AccessToken");
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/api/auth/register",
+  tags: ["auth"],
+  summary: "Create an organization and its first admin",
+  request: {
+    body: jsonBody(
+      z.object({
+        organizationName: z.string().trim().min(1).max(200),
+        name: z.string().trim().min(1).max(200),
+        email,
+        password,
+      }),
+    ),
+  },
+  responses: {
+    201: jsonContent(
+      z.object({ user: userSchema, organization: organizationSchema, token: z.string(), expiresAt: timestamp }),
+      "Organization and admin created; the token is a bearer JWT.",
+    ),
+    409: errorResponses[409],
+    ...publicErrorResponses,
+  },
+});
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/api/auth/login",
+  tags: ["auth"],
+  summary: "Exchange e-mail and password for a bearer token",
+  request: { body: jsonBody(z.object({ email, password: z.string().min(1).max(128) })) },
+  responses: { 200: jsonContent(tokenSchema, "A bearer JWT."), ...publicErrorResponses },
+});
+
+const acceptInviteRoute = createRoute({
+  method: "post",
+  path: "/api/auth/accept-invite",
+  tags: ["auth"],
+  summary: "Set a password for an invited user and sign in",
+  request: { body: jsonBody(z.object({ token: z.string().min(10).max(200), password })) },
+  responses: { 200: jsonContent(tokenSchema.extend({ user: userSchema }), "Signed in."), ...publicErrorResponses },
+});
+
+const meRoute = protectedRoute({
+  method: "get",
+  path: "/api/auth/me",
+  tags: ["auth"],
+  summary: "Who the caller is",
+  responses: {
+    200: jsonContent(
+      z
+        .object({
+          principal: z.object({ type: z.enum(["user", "api_key"]), id: z.string(), role: z.string() }),
+          organization: organizationSchema,
+          user: userSchema.nullable(),
+          apiKey: z.object({ id: z.string(), name: z.string(), prefix: z.string() }).nullable(),
+        })
+        .openapi("Me"),
+      "The authenticated principal and its organization.",
+    ),
+  },
+});
+
+export function registerAuthRoutes(app: App) {
+  app.openapi(registerRoute, async (c) => {
+    const { env, db } = c.var.services;
+    const input = c.req.valid("json");
+    await enforceRateLimit(c, "register-ip", clientIp(c), { limit: env.REGISTER_MAX_PER_IP, windowSeconds: 3600 });
+    const { organization, user } = await registerOrganization(db, input);
+    await audit(db, {
+      organizationId: organization.id,
+      actor: { type: "user", id: user.id },
+      action: "organization.registered",
+      ip: clientIp(c),
+    });
+    const { token, expiresAt } = await issueAccessToken(env, user);
+    return c.json(
+      {
+        user: presentUser(user),
+        organization: presentOrganization(organization),
+        token,
+        expiresAt: expiresAt.toISOString(),
+      },
+      201,
+    );
+  });
+
+  app.openapi(loginRoute, async (c) => {
+    const { env, db } = c.var.services;
+    const input = c.req.valid("json");
+    const window = env.LOGIN_WINDOW_SECONDS;
+    await enforceRateLimit(c, "login-ip", clientIp(c), { limit: env.LOGIN_MAX_PER_IP, windowSeconds: window });
+    await enforceRateLimit(c, "login-email", await sha256Hex(input.email), {
+      limit: env.LOGIN_MAX_PER_EMAIL,
+      windowSeconds: window,
+    });
+    const user = await authenticate(db, input.email, input.password);
+    const { token, expiresAt } = await issueAccessToken(env, user);
+    return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
+  });
+
+  app.openapi(acceptInviteRoute, async (c) => {
+    const { env, db } = c.var.services;
+    const input = c.req.valid("json");
+    await enforceRateLimit(c, "login-ip", clientIp(c), {
+      limit: env.LOGIN_MAX_PER_IP,
+      windowSeconds: env.LOGIN_WINDOW_SECONDS,
+    });
+    const user = await acceptInvite(db, input.token, input.password);
+    const { token, expiresAt } = await issueAccessToken(env, user);
+    return c.json({ token, expiresAt: expiresAt.toISOString(), user: presentUser(user) }, 200);
+  });
+
+  app.openapi(meRoute, async (c) => {
+    const { db } = c.var.services;
+    const principal = c.var.principal;
+    const [organization] = await db.select().from(organizations).where(eq(organizations.id, principal.organizationId));
+    if (!organization) throw new ApiError("UNAUTHORIZED", "The organization no longer exists.");
+    let user = null;
+    let apiKey = null;
+    if (principal.type === "user") {
+      const [row] = await db.select().from(users).where(eq(users.id, principal.id));
+      user = row ? presentUser(row) : null;
+    } else {
+      const [row] = await db
+        .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix })
+        .from(apiKeys)
+        .where(eq(apiKeys.id, principal.id));
+      apiKey = row ?? null;
+    }
+    return c.json(
+      {
+        principal: { type: principal.type, id: principal.id, role: principal.role },
+        organization: presentOrganization(organization),
+        user,
+        apiKey,
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,65 @@
+import { and, eq, gt, sql } from "drizzle-orm";
+import { agents, organizations, type Role, users } from "@/db/schema";
+import { isUniqueViolation } from "@/platform/app";
+import { sha256Hex } from "@/platform/crypto";
+import type { Database, Executor } from "@/platform/db";
+import { ApiError } from "@/platform/errors";
+import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from "@/platform/password";
+
+const EMAIL_TAKEN = "An account with this e-mail already exists.";
+
+/** Users who work tickets get an agent profile (status, capacity, queues) from the start. */
+export async function createAgentProfile(db: Executor, user: { id: string; organizationId: string; role: Role }) {
+  if (user.role === "admin") return;
+  await db.insert(agents).values({ userId: user.id, organizationId: user.organizationId }).onConflictDoNothing();
+}
+
+export async function registerOrganization(
+  db: Database,
+  input: { organizationName: string; name: string; email: string; password: string },
+) {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await db.transaction(async (tx) => {
+      const [organization] = await tx.insert(organizations).values({ name: input.organizationName }).returning();
+      if (!organization) throw new Error("organization insert returned nothing");
+      const [user] = await tx
+        .insert(users)
+        .values({ organizationId: organization.id, email: input.email, name: input.name, role: "admin", passwordHash })
+        .returning();
+      if (!user) throw new Error("user insert returned nothing");
+      return { organization, user };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, "users_email_key")) throw new ApiError("CONFLICT", EMAIL_TAKEN);
+    throw error;
+  }
+}
+
+/** Verifies credentials in constant work whether or not the account exists. */
+export async function authenticate(db: Database, email: string, password: string) {
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+  const valid = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
+  if (!user || !valid || !user.active || !user.passwordHash) {
+    throw new ApiError("UNAUTHORIZED", "Invalid e-mail or password.");
+  }
+  const changes: Partial<typeof users.$inferInsert> = { lastLoginAt: new Date() };
+  if (needsRehash(user.passwordHash)) changes.passwordHash = await hashPassword(password);
+  await db.update(users).set(changes).where(eq(users.id, user.id));
+  return user;
+}
+
+export async function acceptInvite(db: Database, token: string, password: string) {
+  const tokenHash = await sha256Hex(token);
+  const passwordHash = await hashPassword(password);
+  const [user] = await db
+    .update(users)
+    .set({ passwordHash, inviteTokenHash: null, inviteExpiresAt: null, lastLoginAt: new Date() })
+    .where(and(eq(users.inviteTokenHash, tokenHash), gt(users.inviteExpiresAt, new Date()), eq(users.active, true)))
+    .returning();
+  if (!user) throw new ApiError("UNAUTHORIZED", "The invitation is invalid or has expired.");
+  return user;
+}

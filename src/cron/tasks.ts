@@ -1,0 +1,4 @@
+import type { CronTask } from "./run";
+
+/** The tasks of every cron tick, in order. */
+export const cronTasks: CronTask[] = [];

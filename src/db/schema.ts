@@ -1,0 +1,4 @@
+export * from "./schema/helpdesk";
+export * from "./schema/identity";
+export * from "./schema/messages";
+export * from "./schema/operations";

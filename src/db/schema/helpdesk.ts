@@ -1,0 +1,225 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { at, createdAt, id, organizationId, updatedAt } from "./columns";
+import { organizations, users } from "./identity";
+
+const org = () => organizationId().references(() => organizations.id, { onDelete: "cascade" });
+
+export const channels = pgTable(
+  "channels",
+  {
+    id: id(),
+    organizationId: org(),
+    type: text().notNull(),
+    name: text().notNull(),
+    /** AES-GCM ciphertext of the provider credentials (JSON); never returned by the API. */
+    credentials: text().notNull(),
+    /** AES-GCM ciphertext of the secret used to verify inbound webhooks. */
+    webhookSecret: text().notNull(),
+    queueId: uuid().references(() => queues.id, { onDelete: "set null" }),
+    settings: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    active: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("channels_organization_idx").on(t.organizationId, t.id)],
+);
+
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: id(),
+    organizationId: org(),
+    /** E.164. Null for contacts known only by a non-phone identity (a Telegram user, say). */
+    phone: text(),
+    name: text(),
+    email: text(),
+    optOut: boolean().notNull().default(false),
+    optOutAt: at(),
+    metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    mergedIntoId: uuid(),
+    lastInboundAt: at(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("contacts_phone_key")
+      .on(t.organizationId, t.phone)
+      .where(sql`${t.phone} is not null and ${t.mergedIntoId} is null`),
+    index("contacts_organization_idx").on(t.organizationId, t.id),
+  ],
+);
+
+/** Non-phone identities of a contact: a Telegram user id, an e-mail thread, a CRM id. */
+export const contactIdentities = pgTable(
+  "contact_identities",
+  {
+    id: id(),
+    organizationId: org(),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    kind: text().notNull(),
+    externalId: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("contact_identities_key").on(t.organizationId, t.kind, t.externalId)],
+);
+
+export const queues = pgTable(
+  "queues",
+  {
+    id: id(),
+    organizationId: org(),
+    name: text().notNull(),
+    description: text(),
+    slaFirstResponseMinutes: integer(),
+    slaResolutionMinutes: integer(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("queues_name_key").on(t.organizationId, sql`lower(${t.name})`)],
+);
+
+export const agentStatuses = ["online", "away", "busy", "offline"] as const;
+export type AgentStatus = (typeof agentStatuses)[number];
+
+export const agents = pgTable(
+  "agents",
+  {
+    userId: uuid()
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    organizationId: org(),
+    status: text().$type<AgentStatus>().notNull().default("offline"),
+    maxConcurrent: integer().notNull().default(5),
+    lastAssignedAt: at(),
+    statusChangedAt: at(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("agents_organization_idx").on(t.organizationId, t.status)],
+);
+
+export const agentQueues = pgTable(
+  "agent_queues",
+  {
+    agentId: uuid()
+      .notNull()
+      .references(() => agents.userId, { onDelete: "cascade" }),
+    queueId: uuid()
+      .notNull()
+      .references(() => queues.id, { onDelete: "cascade" }),
+    organizationId: org(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.queueId] }), index("agent_queues_queue_idx").on(t.queueId)],
+);
+
+export const ticketStatuses = ["open", "pending", "resolved", "closed"] as const;
+export type TicketStatus = (typeof ticketStatuses)[number];
+export const ticketPriorities = ["low", "normal", "high", "urgent"] as const;
+export type TicketPriority = (typeof ticketPriorities)[number];
+
+export const tickets = pgTable(
+  "tickets",
+  {
+    id: id(),
+    organizationId: org(),
+    number: integer().notNull(),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id),
+    channelId: uuid().references(() => channels.id, { onDelete: "set null" }),
+    queueId: uuid().references(() => queues.id, { onDelete: "set null" }),
+    assigneeId: uuid().references(() => users.id, { onDelete: "set null" }),
+    status: text().$type<TicketStatus>().notNull().default("open"),
+    priority: text().$type<TicketPriority>().notNull().default("normal"),
+    subject: text(),
+    firstResponseDueAt: at(),
+    resolutionDueAt: at(),
+    firstResponseAt: at(),
+    firstResponseBreachedAt: at(),
+    resolutionBreachedAt: at(),
+    resolvedAt: at(),
+    closedAt: at(),
+    lastMessageAt: at(),
+    lastInboundAt: at(),
+    unreadCount: integer().notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("tickets_number_key").on(t.organizationId, t.number),
+    // One active conversation per contact and channel, even under concurrent webhooks.
+    uniqueIndex("tickets_active_conversation_key")
+      .on(t.channelId, t.contactId)
+      .where(sql`${t.status} in ('open', 'pending')`),
+    index("tickets_organization_status_idx").on(t.organizationId, t.status, t.id),
+    index("tickets_assignee_idx").on(t.assigneeId, t.status),
+    index("tickets_contact_idx").on(t.contactId),
+  ],
+);
+
+export const tags = pgTable(
+  "tags",
+  {
+    id: id(),
+    organizationId: org(),
+    name: text().notNull(),
+    color: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("tags_name_key").on(t.organizationId, sql`lower(${t.name})`)],
+);
+
+export const ticketTags = pgTable(
+  "ticket_tags",
+  {
+    ticketId: uuid()
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    tagId: uuid()
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+    organizationId: org(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.tagId] }), index("ticket_tags_tag_idx").on(t.tagId)],
+);
+
+export const templates = pgTable(
+  "templates",
+  {
+    id: id(),
+    organizationId: org(),
+    name: text().notNull(),
+    body: text().notNull(),
+    language: text(),
+    /** Name of the provider-approved template (WhatsApp HSM) this quick reply maps to, if any. */
+    providerTemplateName: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("templates_name_key").on(t.organizationId, sql`lower(${t.name})`)],
+);
+
+export const actorTypes = ["user", "api_key", "system", "ai", "contact"] as const;
+export type ActorType = (typeof actorTypes)[number];
+
+/** Audit of every ticket change: who, what, before, after, when. */
+export const ticketHistory = pgTable(
+  "ticket_history",
+  {
+    id: id(),
+    organizationId: org(),
+    ticketId: uuid()
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    actorType: text().$type<ActorType>().notNull(),
+    actorId: uuid(),
+    action: text().notNull(),
+    changes: jsonb().$type<Record<string, { before: unknown; after: unknown }>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("ticket_history_ticket_idx").on(t.ticketId, t.id)],
+);

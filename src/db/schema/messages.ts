@@ -1,0 +1,91 @@
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { at, createdAt, id, organizationId, updatedAt } from "./columns";
+import { channels, contacts, tickets } from "./helpdesk";
+import { organizations, users } from "./identity";
+
+const org = () => organizationId().references(() => organizations.id, { onDelete: "cascade" });
+
+export const messageDirections = ["inbound", "outbound"] as const;
+export type MessageDirection = (typeof messageDirections)[number];
+
+export const messageStatuses = ["received", "queued", "sent", "delivered", "read", "failed", "simulated"] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+export type MessageMedia = {
+  url?: string;
+  providerMediaId?: string;
+  mimeType?: string;
+  caption?: string;
+  filename?: string;
+  sizeBytes?: number;
+};
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: id(),
+    organizationId: org(),
+    ticketId: uuid()
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    channelId: uuid().references(() => channels.id, { onDelete: "set null" }),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id),
+    direction: text().$type<MessageDirection>().notNull(),
+    type: text().notNull(),
+    body: text(),
+    media: jsonb().$type<MessageMedia>(),
+    /** Type-specific content: location, contact cards, interactive reply, template. */
+    content: jsonb().$type<Record<string, unknown>>(),
+    providerMessageId: text(),
+    status: text().$type<MessageStatus>().notNull(),
+    error: jsonb().$type<{ code?: string; message: string }>(),
+    senderType: text().$type<"contact" | "user" | "api_key" | "ai" | "system">().notNull(),
+    senderId: uuid().references(() => users.id, { onDelete: "set null" }),
+    sentAt: at(),
+    deliveredAt: at(),
+    readAt: at(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("messages_provider_message_key").on(t.channelId, t.providerMessageId),
+    index("messages_ticket_idx").on(t.ticketId, t.id),
+  ],
+);
+
+export const calls = pgTable(
+  "calls",
+  {
+    id: id(),
+    organizationId: org(),
+    channelId: uuid().references(() => channels.id, { onDelete: "set null" }),
+    contactId: uuid().references(() => contacts.id),
+    ticketId: uuid().references(() => tickets.id, { onDelete: "set null" }),
+    provider: text().notNull(),
+    providerCallId: text().notNull(),
+    direction: text().$type<MessageDirection>().notNull(),
+    status: text().notNull(),
+    fromNumber: text(),
+    toNumber: text(),
+    queueId: uuid(),
+    agentId: uuid().references(() => users.id, { onDelete: "set null" }),
+    startedAt: at(),
+    answeredAt: at(),
+    endedAt: at(),
+    durationSeconds: integer(),
+    recordingUrl: text(),
+    recordingDurationSeconds: integer(),
+    transcript: text(),
+    summary: text(),
+    sentiment: text(),
+    metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("calls_provider_call_key").on(t.provider, t.providerCallId),
+    index("calls_organization_idx").on(t.organizationId, t.id),
+  ],
+);

@@ -1,0 +1,100 @@
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { at, createdAt, id, updatedAt } from "./columns";
+import { channels, contacts, tickets } from "./helpdesk";
+import { organizations } from "./identity";
+
+/** Every raw provider event, kept verbatim; the idempotency key makes redeliveries no-ops. */
+export const interactionEvents = pgTable(
+  "interaction_events",
+  {
+    id: id(),
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    channelId: uuid().references(() => channels.id, { onDelete: "set null" }),
+    provider: text().notNull(),
+    eventType: text().notNull(),
+    idempotencyKey: text().notNull(),
+    payload: jsonb().notNull(),
+    processedAt: at(),
+    error: text(),
+    receivedAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("interaction_events_idempotency_key").on(t.provider, t.idempotencyKey),
+    index("interaction_events_organization_idx").on(t.organizationId, t.id),
+  ],
+);
+
+export const jobStatuses = ["pending", "published", "done", "failed", "dead"] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+/** Transactional outbox: a job row commits with the state that caused it, then is delivered. */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: id(),
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    payload: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** Optional natural key (e.g. the message a send job is for) so a job is never written twice. */
+    dedupeKey: text(),
+    status: text().$type<JobStatus>().notNull().default("pending"),
+    attempts: integer().notNull().default(0),
+    maxAttempts: integer().notNull().default(8),
+    nextAttemptAt: at().notNull().defaultNow(),
+    lastError: text(),
+    publishedAt: at(),
+    completedAt: at(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("outbox_dedupe_key").on(t.dedupeKey),
+    index("outbox_due_idx").on(t.status, t.nextAttemptAt),
+    index("outbox_organization_idx").on(t.organizationId, t.status, t.id),
+  ],
+);
+
+export const leadStatuses = ["new", "qualified", "disqualified", "converted"] as const;
+export type LeadStatus = (typeof leadStatuses)[number];
+
+export const leads = pgTable(
+  "leads",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id),
+    ticketId: uuid().references(() => tickets.id, { onDelete: "set null" }),
+    source: text(),
+    status: text().$type<LeadStatus>().notNull().default("new"),
+    score: integer(),
+    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    qualifiedAt: at(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("leads_organization_idx").on(t.organizationId, t.status, t.id)],
+);
+
+export const otpChallenges = pgTable(
+  "otp_challenges",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    phone: text().notNull(),
+    purpose: text().notNull(),
+    /** HMAC of the code; the code itself is never stored. */
+    codeHash: text().notNull(),
+    attempts: integer().notNull().default(0),
+    maxAttempts: integer().notNull().default(5),
+    expiresAt: at().notNull(),
+    verifiedAt: at(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("otp_challenges_phone_idx").on(t.organizationId, t.phone, t.createdAt)],
+);

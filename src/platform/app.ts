@@ -1,0 +1,143 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { createServices } from "./context";
+import type { Bindings } from "./env";
+import { EnvError } from "./env";
+import { ApiError, type ErrorCode, problemResponse, type ValidationIssue } from "./errors";
+import { createLogger } from "./logger";
+import type { Services } from "./services";
+
+export type Principal = {
+  type: "user" | "api_key";
+  /** The user, or the API key, acting. */
+  id: string;
+  organizationId: string;
+  role: "admin" | "supervisor" | "agent";
+};
+
+export type AppEnv = {
+  Bindings: Bindings;
+  Variables: {
+    requestId: string;
+    services: Services;
+    principal: Principal;
+  };
+};
+
+export type App = OpenAPIHono<AppEnv>;
+export type AppContext = Context<AppEnv>;
+
+const REQUEST_ID = /^[\w.-]{8,128}$/;
+
+export function zodIssues(error: ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+    message: i.message,
+    code: i.code,
+  }));
+}
+
+const targets: Record<string, string> = {
+  json: "request body",
+  form: "form body",
+  query: "query string",
+  param: "path parameters",
+  header: "headers",
+};
+
+/**
+ * The one app factory: every function (and every test, through the functions) gets the same
+ * request id, services, request log line, validation hook and problem+json errors.
+ */
+export function newApp(): App {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError("VALIDATION_FAILED", `The ${targets[result.target] ?? result.target} is invalid.`, {
+          errors: zodIssues(result.error),
+        });
+      }
+    },
+  });
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    const started = performance.now();
+    const services = createServices(c.env, c.executionCtx, requestId);
+    c.set("services", services);
+    try {
+      await next();
+    } finally {
+      c.executionCtx.waitUntil(services.dispose());
+      c.res.headers.set("x-request-id", requestId);
+      const status = c.res.status;
+      services.log[status >= 500 ? "error" : "info"]("request", {
+        method: c.req.method,
+        route: c.req.routePath,
+        status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        organizationId: c.var.principal?.organizationId,
+      });
+    }
+  });
+
+  app.onError(handleError);
+  app.notFound((c) =>
+    problemResponse("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, {
+      requestId: c.var.requestId,
+    }),
+  );
+  return app;
+}
+
+const httpCodes: Record<number, ErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  422: "UNPROCESSABLE",
+  429: "RATE_LIMITED",
+  503: "UNAVAILABLE",
+};
+
+/** Postgres unique violation, wherever drizzle wrapped it. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const pgError = e as { code?: string; constraint?: string };
+    if (pgError.code === "23505") return constraint === undefined || pgError.constraint === constraint;
+  }
+  return false;
+}
+
+export function handleError(error: Error, c: AppContext): Response {
+  const requestId = c.var.requestId;
+  const log = c.var.services?.log ?? createLogger("info", { requestId });
+  if (error instanceof ApiError) {
+    if (error.status >= 500) log.error("request failed", { code: error.code, error });
+    return problemResponse(error.code, error.message, { requestId, ...error.extra });
+  }
+  if (error instanceof HTTPException) {
+    const code = httpCodes[error.status] ?? "INTERNAL";
+    if (error.status >= 500) log.error("request failed", { error });
+    return problemResponse(code, error.message || "Request failed.", { requestId });
+  }
+  if (error instanceof EnvError) {
+    log.error("invalid environment", { issues: error.issues });
+    return problemResponse("MISCONFIGURED", "The server is missing required configuration.", { requestId });
+  }
+  if (isUniqueViolation(error)) {
+    log.warn("unique violation", { error });
+    return problemResponse("CONFLICT", "The resource conflicts with one that already exists.", { requestId });
+  }
+  log.error("unhandled error", { error, stack: error.stack });
+  return problemResponse("INTERNAL", "An unexpected error occurred. Quote the request id when reporting it.", {
+    requestId,
+  });
+}

@@ -1,0 +1,105 @@
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { sign, verify } from "hono/jwt";
+import { apiKeys, type Role, users } from "@/db/schema";
+import type { AppEnv, Principal } from "./app";
+import { sha256Hex } from "./crypto";
+import type { Env } from "./env";
+import { ApiError } from "./errors";
+import { bearerSecurity, errorResponses } from "./openapi";
+
+export const API_KEY_PREFIX = "sb_";
+const ISSUER = "switchboard";
+
+export async function issueAccessToken(
+  env: Env,
+  user: { id: string; organizationId: string; role: Role },
+): Promise<{ token: string; expiresAt: Date }> {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + env.JWT_TTL_SECONDS;
+  const token = await sign(
+    { sub: user.id, org: user.organizationId, role: user.role, iss: ISSUER, iat: now, exp },
+    env.JWT_SECRET,
+    "HS256",
+  );
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+async function userPrincipal(c: { var: AppEnv["Variables"] }, token: string): Promise<Principal | null> {
+  const { env, db } = c.var.services;
+  let payload: Record<string, unknown>;
+  try {
+    payload = await verify(token, env.JWT_SECRET, { alg: "HS256", iss: ISSUER });
+  } catch {
+    return null;
+  }
+  if (typeof payload.sub !== "string" || typeof payload.org !== "string") return null;
+  // The database, not the token, says whether the user is still active and what role they hold.
+  const [user] = await db
+    .select({ id: users.id, organizationId: users.organizationId, role: users.role })
+    .from(users)
+    .where(and(eq(users.id, payload.sub), eq(users.organizationId, payload.org), eq(users.active, true)));
+  return user ? { type: "user", ...user } : null;
+}
+
+async function apiKeyPrincipal(c: { var: AppEnv["Variables"] }, key: string): Promise<Principal | null> {
+  const { db, now, waitUntil } = c.var.services;
+  const [row] = await db
+    .select({
+      id: apiKeys.id,
+      organizationId: apiKeys.organizationId,
+      role: apiKeys.role,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.keyHash, await sha256Hex(key)),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now())),
+      ),
+    );
+  if (!row) return null;
+  // Record use at most once a minute rather than writing on every request.
+  if (!row.lastUsedAt || now().getTime() - row.lastUsedAt.getTime() > 60_000) {
+    waitUntil(db.update(apiKeys).set({ lastUsedAt: now() }).where(eq(apiKeys.id, row.id)));
+  }
+  return { type: "api_key", id: row.id, organizationId: row.organizationId, role: row.role };
+}
+
+/** `Authorization: Bearer <jwt | api key>` → `c.var.principal`, or one generic 401. */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw new ApiError("UNAUTHORIZED", "Send Authorization: Bearer <token or API key>.");
+  const credential = match[1];
+  const principal = credential.startsWith(API_KEY_PREFIX)
+    ? await apiKeyPrincipal(c, credential)
+    : await userPrincipal(c, credential);
+  if (!principal) throw new ApiError("UNAUTHORIZED", "The token or API key is invalid, expired or revoked.");
+  c.set("principal", principal);
+  await next();
+});
+
+export function authorize(...roles: Role[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!roles.includes(c.var.principal.role)) {
+      throw new ApiError("FORBIDDEN", `This action needs the role ${roles.join(" or ")}.`);
+    }
+    await next();
+  });
+}
+
+type ProtectedConfig = Omit<RouteConfig, "security" | "middleware"> & { roles?: Role[] };
+
+/** A route that requires a bearer token or API key (and optionally a role), documented as such. */
+export function protectedRoute<const R extends ProtectedConfig>(config: R) {
+  const { roles, ...route } = config;
+  return createRoute({
+    ...route,
+    security: bearerSecurity,
+    middleware: roles ? [authenticate, authorize(...roles)] : [authenticate],
+    responses: { ...errorResponses, ...route.responses },
+  } as Omit<R, "roles"> & { security: typeof bearerSecurity; middleware: (typeof authenticate)[] });
+}

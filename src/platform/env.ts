@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+const optionalUrl = optional.pipe(z.url().optional());
+const flag = z
+  .union([z.boolean(), z.string()])
+  .optional()
+  .transform((v) => v === true || v === "true" || v === "1");
+
+/** The Worker's bindings, parsed once per env object. Unknown keys pass through untouched. */
+export const envSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
+  /** "auto" picks the Neon driver for *.neon.tech hosts and node-postgres otherwise. */
+  DATABASE_DRIVER: z.enum(["auto", "neon", "pg"]).default("auto"),
+  /** host:port/path of a WebSocket-to-TCP proxy for the Neon driver (local and tests only). */
+  NEON_WS_PROXY: optional,
+  /** 32 bytes, base64: the AES-GCM key for credentials at rest. */
+  ENCRYPTION_KEY: z.string().refine((v) => base64Length(v) === 32, "must be 32 random bytes, base64 encoded"),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  JWT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(12 * 3600),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  LOGIN_MAX_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  LOGIN_MAX_PER_IP: z.coerce.number().int().positive().default(50),
+  REGISTER_MAX_PER_IP: z.coerce.number().int().positive().default(20),
+  PUBLIC_URL: z.url().default("http://localhost:8787"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  SANDBOX: flag,
+  UPSTASH_REDIS_REST_URL: optionalUrl,
+  UPSTASH_REDIS_REST_TOKEN: optional,
+  QSTASH_URL: optionalUrl,
+  QSTASH_TOKEN: optional,
+  QSTASH_CURRENT_SIGNING_KEY: optional,
+  QSTASH_NEXT_SIGNING_KEY: optional,
+  LOCAL_JOBS_SIGNING_KEY: optional,
+  OPENAI_API_KEY: optional,
+  OPENAI_BASE_URL: optionalUrl,
+});
+
+export type Env = z.infer<typeof envSchema>;
+/** What the runtime hands us: strings (vars and secrets) and bindings. */
+export type Bindings = Record<string, unknown>;
+
+function base64Length(value: string): number {
+  try {
+    return atob(value).length;
+  } catch {
+    return -1;
+  }
+}
+
+export class EnvError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid environment: ${issues.join("; ")}`);
+  }
+}
+
+// Deliberately module-scoped: the runtime reuses one bindings object per isolate, so the
+// parse runs once per isolate instead of once per request.
+const parsed = new WeakMap<object, Env>();
+
+export function parseEnv(bindings: Bindings): Env {
+  const cached = parsed.get(bindings);
+  if (cached) return cached;
+  const result = envSchema.safeParse(bindings);
+  if (!result.success) {
+    // Names only: values may be secrets.
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  parsed.set(bindings, result.data);
+  return result.data;
+}

@@ -1,0 +1,94 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const errorCodes = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  MISCONFIGURED: 500,
+  BAD_GATEWAY: 502,
+  UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+const titles: Record<ErrorCode, string> = {
+  BAD_REQUEST: "Bad request",
+  VALIDATION_FAILED: "Validation failed",
+  UNAUTHORIZED: "Unauthorized",
+  FORBIDDEN: "Forbidden",
+  NOT_FOUND: "Not found",
+  METHOD_NOT_ALLOWED: "Method not allowed",
+  CONFLICT: "Conflict",
+  PAYLOAD_TOO_LARGE: "Payload too large",
+  UNPROCESSABLE: "Unprocessable content",
+  RATE_LIMITED: "Too many requests",
+  INTERNAL: "Internal server error",
+  MISCONFIGURED: "Server misconfigured",
+  BAD_GATEWAY: "Bad gateway",
+  UNAVAILABLE: "Service unavailable",
+};
+
+export type ValidationIssue = { path: (string | number)[]; message: string; code: string };
+
+/** The one error type that domain code throws; `onError` turns it into problem+json. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly extra: { errors?: ValidationIssue[]; retryAfter?: number } = {},
+  ) {
+    super(message ?? titles[code]);
+    this.status = errorCodes[code];
+  }
+}
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  requestId?: string;
+  errors?: ValidationIssue[];
+};
+
+/** RFC 9457 problem details. */
+export function problemBody(
+  code: ErrorCode,
+  detail: string,
+  extra: { instance?: string; requestId?: string; errors?: ValidationIssue[] } = {},
+): Problem {
+  return {
+    type: `urn:switchboard:problem:${code.toLowerCase().replaceAll("_", "-")}`,
+    title: titles[code],
+    status: errorCodes[code],
+    detail,
+    code,
+    ...extra,
+  };
+}
+
+export function problemResponse(
+  code: ErrorCode,
+  detail: string,
+  extra: { instance?: string; requestId?: string; errors?: ValidationIssue[]; retryAfter?: number } = {},
+): Response {
+  const { retryAfter, ...rest } = extra;
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (rest.requestId) headers["x-request-id"] = rest.requestId;
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  return new Response(JSON.stringify(problemBody(code, detail, rest)), {
+    status: errorCodes[code],
+    headers,
+  });
+}

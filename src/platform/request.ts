@@ -1,0 +1,19 @@
+import type { AppContext } from "./app";
+import { ApiError } from "./errors";
+import type { RateLimitRule } from "./ratelimit";
+
+/** The caller's IP as Cloudflare reports it; "unknown" where no edge sits in front (local dev). */
+export function clientIp(c: AppContext): string {
+  return c.req.header("cf-connecting-ip") ?? "unknown";
+}
+
+export async function enforceRateLimit(c: AppContext, bucket: string, key: string, rule: RateLimitRule) {
+  const result = await c.var.services.rateLimiter.limit(bucket, key, rule);
+  c.header("ratelimit-limit", String(result.limit));
+  c.header("ratelimit-remaining", String(result.remaining));
+  if (!result.success) {
+    const retryAfter = Math.max(1, Math.ceil((result.reset - Date.now()) / 1000));
+    c.var.services.log.warn("rate limited", { bucket, retryAfter });
+    throw new ApiError("RATE_LIMITED", `Too many requests; retry in ${retryAfter} s.`, { retryAfter });
+  }
+}
