@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { apiKeys, roles } from "@/db/schema";
-import type { App } from "@/platform/app";
+import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { API_KEY_PREFIX, protectedRoute } from "@/platform/auth";
 import { randomToken, sha256Hex } from "@/platform/crypto";

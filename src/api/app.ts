@@ -2,7 +2,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
 import { registerHealthRoutes } from "@/health/routes";
-import { type App, newApp } from "@/platform/app";
+import { type App, newApp } from "@/platform/api-app";
 import { registerUserRoutes } from "@/users/routes";
 
 export const OPENAPI_PATH = "/api/openapi.json";

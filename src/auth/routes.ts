@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { apiKeys, organizations, users } from "@/db/schema";
 import { organizationSchema, presentOrganization } from "@/organizations/schemas";
-import type { App } from "@/platform/app";
+import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { issueAccessToken, protectedRoute } from "@/platform/auth";
 import { sha256Hex } from "@/platform/crypto";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import type { App } from "@/platform/app";
+import type { App } from "@/platform/api-app";
 import type { Env } from "@/platform/env";
 import { jsonContent } from "@/platform/openapi";
 

@@ -1,5 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { createServices } from "./context";
@@ -26,7 +25,6 @@ export type AppEnv = {
   };
 };
 
-export type App = OpenAPIHono<AppEnv>;
 export type AppContext = Context<AppEnv>;
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -39,29 +37,11 @@ export function zodIssues(error: ZodError): ValidationIssue[] {
   }));
 }
 
-const targets: Record<string, string> = {
-  json: "request body",
-  form: "form body",
-  query: "query string",
-  param: "path parameters",
-  header: "headers",
-};
-
 /**
- * The one app factory: every function (and every test, through the functions) gets the same
- * request id, services, request log line, validation hook and problem+json errors.
+ * What every function shares: request id, services, one request log line, problem+json errors.
+ * Used by the plain Hono apps (jobs, webhooks) and by the OpenAPI app of the REST API alike.
  */
-export function newApp(): App {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw new ApiError("VALIDATION_FAILED", `The ${targets[result.target] ?? result.target} is invalid.`, {
-          errors: zodIssues(result.error),
-        });
-      }
-    },
-  });
-
+export function setupApp<A extends Hono<AppEnv>>(app: A): A {
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -94,6 +74,11 @@ export function newApp(): App {
   return app;
 }
 
+/** A function app without the OpenAPI machinery (and without its weight in the bundle). */
+export function newWorkerApp(): Hono<AppEnv> {
+  return setupApp(new Hono<AppEnv>());
+}
+
 const httpCodes: Record<number, ErrorCode> = {
   400: "BAD_REQUEST",
   401: "UNAUTHORIZED",
@@ -102,6 +87,7 @@ const httpCodes: Record<number, ErrorCode> = {
   405: "METHOD_NOT_ALLOWED",
   409: "CONFLICT",
   413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
   422: "UNPROCESSABLE",
   429: "RATE_LIMITED",
   503: "UNAVAILABLE",
@@ -124,7 +110,7 @@ export function handleError(error: Error, c: AppContext): Response {
     return problemResponse(error.code, error.message, { requestId, ...error.extra });
   }
   if (error instanceof HTTPException) {
-    const code = httpCodes[error.status] ?? "INTERNAL";
+    const code = httpCodes[error.status] ?? (error.status >= 500 ? "INTERNAL" : "BAD_REQUEST");
     if (error.status >= 500) log.error("request failed", { error });
     return problemResponse(code, error.message || "Request failed.", { requestId });
   }

@@ -1,7 +1,6 @@
 import { DatabaseHandle } from "./db";
 import { type Bindings, parseEnv } from "./env";
 import { createLogger } from "./logger";
-import { createRateLimiter, type RateLimiter } from "./ratelimit";
 import type { Services } from "./services";
 
 type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
@@ -20,7 +19,6 @@ export function createServices(
   const database = new DatabaseHandle(env, log);
   const waitUntil = (promise: Promise<unknown>) =>
     ctx.waitUntil(promise.catch((error) => log.error("background task failed", { error })));
-  let rateLimiter: RateLimiter | undefined;
   return {
     env,
     log,
@@ -28,10 +26,6 @@ export function createServices(
     database,
     get db() {
       return database.db;
-    },
-    get rateLimiter() {
-      rateLimiter ??= createRateLimiter(env, waitUntil);
-      return rateLimiter;
     },
     waitUntil,
     now: () => new Date(),

@@ -1,6 +1,6 @@
 import type { AppContext } from "./app";
 import { ApiError } from "./errors";
-import type { RateLimitRule } from "./ratelimit";
+import { createRateLimiter, type RateLimitRule } from "./ratelimit";
 
 /** The caller's IP as Cloudflare reports it; "unknown" where no edge sits in front (local dev). */
 export function clientIp(c: AppContext): string {
@@ -8,7 +8,8 @@ export function clientIp(c: AppContext): string {
 }
 
 export async function enforceRateLimit(c: AppContext, bucket: string, key: string, rule: RateLimitRule) {
-  const result = await c.var.services.rateLimiter.limit(bucket, key, rule);
+  const { env, waitUntil } = c.var.services;
+  const result = await createRateLimiter(env, waitUntil).limit(bucket, key, rule);
   c.header("ratelimit-limit", String(result.limit));
   c.header("ratelimit-remaining", String(result.remaining));
   if (!result.success) {

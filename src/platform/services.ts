@@ -1,7 +1,6 @@
 import type { Database, DatabaseHandle } from "./db";
 import type { Env } from "./env";
 import type { Logger } from "./logger";
-import type { RateLimiter } from "./ratelimit";
 
 /** Per-request dependencies, created lazily from the bindings and handed to domain code. */
 export type Services = {
@@ -10,7 +9,6 @@ export type Services = {
   requestId: string;
   readonly db: Database;
   database: DatabaseHandle;
-  readonly rateLimiter: RateLimiter;
   waitUntil(promise: Promise<unknown>): void;
   now(): Date;
 };

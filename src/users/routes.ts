@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { App } from "@/platform/app";
+import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";

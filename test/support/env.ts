@@ -16,7 +16,9 @@ export function testEnv(overrides: Record<string, unknown> = {}, driver: Driver 
     ...bindings,
     ...TEST_SECRETS,
     DATABASE_URL: inject("databaseUrl"),
-    ...(driver === "neon" ? { DATABASE_DRIVER: "neon", NEON_WS_PROXY: inject("neonProxy") } : { DATABASE_DRIVER: "pg" }),
+    ...(driver === "neon"
+      ? { DATABASE_DRIVER: "neon", NEON_WS_PROXY: inject("neonProxy") }
+      : { DATABASE_DRIVER: "pg" }),
     LOG_LEVEL: "warn",
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import { call, type CallOptions } from "./http";
+import { type CallOptions, call } from "./http";
 
 let seq = 0;
 /** Unique per test run and per call, so tests never collide in the shared database. */

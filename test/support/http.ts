@@ -30,7 +30,11 @@ export async function call<T = any>(path: string, options: CallOptions = {}): Pr
     body,
   });
   const ctx = createExecutionContext();
-  const response = await gateway.fetch(request, testEnv(options.env, options.driver), ctx);
+  const response = await gateway.fetch(
+    request as Parameters<typeof gateway.fetch>[0],
+    testEnv(options.env, options.driver),
+    ctx,
+  );
   const text = await response.text();
   await waitOnExecutionContext(ctx);
   let parsed: unknown = text;

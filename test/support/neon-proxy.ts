@@ -1,8 +1,9 @@
 // A WebSocket-to-TCP proxy speaking the protocol the Neon serverless driver expects from
 // `neonConfig.wsProxy`: ws://host:port/v2?address=<pg host>:<pg port>, plain bytes both ways.
-import net from "node:net";
+
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import net from "node:net";
 import type * as WS from "ws";
 
 // Loaded through require: vitest's setup runs under the workerd resolve conditions, which would
