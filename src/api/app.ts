@@ -1,8 +1,12 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
+import { registerContactRoutes } from "@/contacts/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { type App, newApp } from "@/platform/api-app";
+import { registerQueueRoutes } from "@/queues/routes";
+import { registerTagRoutes } from "@/tags/routes";
+import { registerTemplateRoutes } from "@/templates/routes";
 import { registerUserRoutes } from "@/users/routes";
 
 export const OPENAPI_PATH = "/api/openapi.json";
@@ -19,6 +23,10 @@ export function createApiApp(): App {
   registerAuthRoutes(app);
   registerUserRoutes(app);
   registerApiKeyRoutes(app);
+  registerContactRoutes(app);
+  registerQueueRoutes(app);
+  registerTemplateRoutes(app);
+  registerTagRoutes(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns";
 import { channels, contacts, tickets } from "./helpdesk";
@@ -14,6 +15,10 @@ export const interactionEvents = pgTable(
     eventType: text().notNull(),
     idempotencyKey: text().notNull(),
     payload: jsonb().notNull(),
+    /** The event as Switchboard understood it (type-specific), next to the raw payload. */
+    normalized: jsonb().$type<Record<string, unknown>>(),
+    /** What the event is about at the provider: the message id a status update refers to. */
+    reference: text(),
     processedAt: at(),
     error: text(),
     receivedAt: createdAt(),
@@ -21,10 +26,12 @@ export const interactionEvents = pgTable(
   (t) => [
     uniqueIndex("interaction_events_idempotency_key").on(t.provider, t.idempotencyKey),
     index("interaction_events_organization_idx").on(t.organizationId, t.id),
+    // Status updates that arrived before the send job recorded the provider message id.
+    index("interaction_events_unapplied_idx").on(t.channelId, t.reference).where(sql`${t.processedAt} is null`),
   ],
 );
 
-export const jobStatuses = ["pending", "published", "done", "failed", "dead"] as const;
+export const jobStatuses = ["pending", "published", "running", "done", "failed", "dead"] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 
 /** Transactional outbox: a job row commits with the state that caused it, then is delivered. */
@@ -41,6 +48,8 @@ export const outbox = pgTable(
     attempts: integer().notNull().default(0),
     maxAttempts: integer().notNull().default(8),
     nextAttemptAt: at().notNull().defaultNow(),
+    /** While running: a redelivery before this instant is a duplicate, after it a takeover. */
+    lockedUntil: at(),
     lastError: text(),
     publishedAt: at(),
     completedAt: at(),
@@ -97,4 +106,22 @@ export const otpChallenges = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("otp_challenges_phone_idx").on(t.organizationId, t.phone, t.createdAt)],
+);
+
+/** `Idempotency-Key` of API requests: the first response, replayed for 24 hours. */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    key: text().notNull(),
+    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    requestHash: text().notNull(),
+    responseStatus: integer(),
+    responseBody: jsonb(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("idempotency_keys_key").on(t.organizationId, t.key)],
 );

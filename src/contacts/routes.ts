@@ -1,0 +1,3 @@
+import type { App } from "@/platform/api-app";
+
+export function registerContactRoutes(_app: App) {}

@@ -1,0 +1,37 @@
+import { parsePhoneNumberWithError } from "libphonenumber-js/min";
+
+/**
+ * Normalizes a phone number to E.164, or returns null when it is not one.
+ *
+ * WhatsApp still reports many Brazilian mobiles without the ninth digit that Anatel added in
+ * 2012-2016 (55 11 8765-4321 instead of 55 11 98765-4321). Both forms must map to one contact,
+ * so a Brazilian 8-digit number that starts like a mobile (6-9) gets its 9 back. Likewise WhatsApp
+ * writes Mexican mobiles with the "1" that Mexico dropped in 2019 (52 1 55...): it is removed.
+ */
+export function normalizePhone(
+  input: string,
+  defaultCountry: "BR" | "US" | "MX" | "AR" | "CO" | "CL" = "BR",
+): string | null {
+  const cleaned = input
+    .replace(/^whatsapp:/i, "")
+    .replace(/@.*$/, "")
+    .trim();
+  if (!/\d{6,}/.test(cleaned.replace(/\D/g, ""))) return null;
+  // Provider payloads (Meta wa_id, Z-API phone) carry the country code without a plus.
+  const withPlus = /^\d{10,15}$/.test(cleaned) ? `+${cleaned}` : cleaned;
+  try {
+    const parsed = parsePhoneNumberWithError(withPlus, defaultCountry);
+    let national = parsed.nationalNumber as string;
+    if (parsed.countryCallingCode === "55" && national.length === 10 && /^[6-9]$/.test(national.charAt(2))) {
+      national = `${national.slice(0, 2)}9${national.slice(2)}`;
+    }
+    if (parsed.countryCallingCode === "52" && national.length === 11 && national.startsWith("1")) {
+      national = national.slice(1);
+    }
+    const e164 = `+${parsed.countryCallingCode}${national}`;
+    const check = parsePhoneNumberWithError(e164);
+    return check.isValid() ? e164 : null;
+  } catch {
+    return null;
+  }
+}

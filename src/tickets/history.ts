@@ -1,0 +1,44 @@
+import { type ActorType, ticketHistory } from "@/db/schema";
+import type { Principal } from "@/platform/app";
+import type { Executor } from "@/platform/db";
+
+export type Actor = { type: ActorType; id?: string | null };
+
+export const systemActor: Actor = { type: "system" };
+
+export function actorOf(principal: Principal): Actor {
+  return { type: principal.type, id: principal.id };
+}
+
+/** The fields that changed between two versions of a row, as {field: {before, after}}. */
+export function diff<T extends Record<string, unknown>>(before: T, after: Partial<T>, fields: (keyof T & string)[]) {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const field of fields) {
+    if (!(field in after)) continue;
+    const a = before[field] instanceof Date ? (before[field] as Date).toISOString() : before[field];
+    const b = after[field] instanceof Date ? (after[field] as Date).toISOString() : after[field];
+    if (JSON.stringify(a) !== JSON.stringify(b)) changes[field] = { before: a ?? null, after: b ?? null };
+  }
+  return changes;
+}
+
+/** Every ticket change writes one of these, in the transaction that made the change. */
+export async function recordHistory(
+  db: Executor,
+  entry: {
+    organizationId: string;
+    ticketId: string;
+    actor: Actor;
+    action: string;
+    changes?: Record<string, { before: unknown; after: unknown }>;
+  },
+): Promise<void> {
+  await db.insert(ticketHistory).values({
+    organizationId: entry.organizationId,
+    ticketId: entry.ticketId,
+    actorType: entry.actor.type,
+    actorId: entry.actor.id ?? null,
+    action: entry.action,
+    changes: entry.changes ?? {},
+  });
+}
