@@ -1,8 +1,10 @@
+import { useLocalJobTransport } from "@/jobs/dispatch";
 import type { Bindings } from "@/platform/env";
 import { problemResponse } from "@/platform/errors";
 import api from "./api";
 import cron from "./cron";
 import jobs from "./jobs";
+import webhooksMeta from "./webhooks-meta";
 
 type Fetch = NonNullable<ExportedHandler<Bindings>["fetch"]>;
 
@@ -10,7 +12,11 @@ type Fetch = NonNullable<ExportedHandler<Bindings>["fetch"]>;
 const routes: [prefix: string, fetch: Fetch][] = [
   ["/api/", api.fetch],
   ["/jobs/", jobs.fetch],
+  ["/webhooks/meta/", webhooksMeta.fetch],
 ];
+
+// Jobs live in this Worker too: local deliveries call them in-process instead of over HTTP.
+useLocalJobTransport(async (request, env, ctx) => jobs.fetch(request as Parameters<Fetch>[0], env, ctx));
 
 export default {
   fetch(request, env, ctx) {

@@ -1,12 +1,19 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { registerAgentRoutes } from "@/agents/routes";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
+import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
 import { registerHealthRoutes } from "@/health/routes";
+import { registerJobRoutes } from "@/jobs/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
 import { registerTemplateRoutes } from "@/templates/routes";
+import { registerTicketActions } from "@/tickets/actions";
+import { registerMessageRoutes } from "@/tickets/messages";
+import { registerTicketRoutes } from "@/tickets/routes";
+import { registerTicketStats } from "@/tickets/stats";
 import { registerUserRoutes } from "@/users/routes";
 
 export const OPENAPI_PATH = "/api/openapi.json";
@@ -23,7 +30,15 @@ export function createApiApp(): App {
   registerAuthRoutes(app);
   registerUserRoutes(app);
   registerApiKeyRoutes(app);
+  registerChannelRoutes(app);
   registerContactRoutes(app);
+  // Before /api/tickets/{id}, which would otherwise claim "stats" as an id.
+  registerTicketStats(app);
+  registerTicketRoutes(app);
+  registerTicketActions(app);
+  registerMessageRoutes(app);
+  registerAgentRoutes(app);
+  registerJobRoutes(app);
   registerQueueRoutes(app);
   registerTemplateRoutes(app);
   registerTagRoutes(app);

@@ -21,6 +21,8 @@ export function createServices(
     ctx.waitUntil(promise.catch((error) => log.error("background task failed", { error })));
   return {
     env,
+    bindings,
+    ctx,
     log,
     requestId,
     database,

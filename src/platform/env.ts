@@ -39,6 +39,15 @@ export const envSchema = z.object({
   QSTASH_CURRENT_SIGNING_KEY: optional,
   QSTASH_NEXT_SIGNING_KEY: optional,
   LOCAL_JOBS_SIGNING_KEY: optional,
+  /** Provider API base URLs: production defaults; tests point them at loopback fakes. */
+  META_GRAPH_URL: optionalUrl,
+  ZAPI_BASE_URL: optionalUrl,
+  TWILIO_API_URL: optionalUrl,
+  TELEGRAM_API_URL: optionalUrl,
+  /** Webhook deliveries one channel may make per minute before 429. */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** API requests per minute per organization and per API key. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optionalUrl,
 });

@@ -1,0 +1,80 @@
+import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { agentQueues, agents, tickets, users } from "@/db/schema";
+import type { Transaction } from "@/platform/db";
+import { recordHistory } from "@/tickets/history";
+
+const ACTIVE_STATUSES = ["open", "pending"] as const;
+
+async function openLoad(tx: Transaction, agentId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(tickets)
+    .where(and(eq(tickets.assigneeId, agentId), inArray(tickets.status, [...ACTIVE_STATUSES])));
+  return row?.n ?? 0;
+}
+
+/**
+ * Assigns an unassigned active ticket to the online agent of its queue with the fewest open
+ * tickets under their maximum (ties: longest since their last assignment). Race-free: the
+ * agent's row is locked before their load is counted, so two concurrent assignments can never
+ * both take an agent's last free slot. Returns the assignee, or null when nobody is available.
+ */
+export async function autoAssign(tx: Transaction, ticketId: string): Promise<string | null> {
+  const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for("update");
+  if (!ticket || !ACTIVE_STATUSES.includes(ticket.status as (typeof ACTIVE_STATUSES)[number])) return null;
+  if (ticket.assigneeId) return ticket.assigneeId;
+
+  const load = sql<number>`(select count(*)::int from ${tickets} where ${tickets.assigneeId} = ${agents.userId} and ${tickets.status} in ('open', 'pending'))`;
+  const candidates = await tx
+    .select({ id: agents.userId })
+    .from(agents)
+    .innerJoin(users, eq(users.id, agents.userId))
+    .where(
+      and(
+        eq(agents.organizationId, ticket.organizationId),
+        eq(agents.status, "online"),
+        eq(users.active, true),
+        sql`${load} < ${agents.maxConcurrent}`,
+        ticket.queueId
+          ? sql`exists (select 1 from ${agentQueues} where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${ticket.queueId})`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(load), sql`${agents.lastAssignedAt} asc nulls first`, asc(agents.userId));
+
+  for (const candidate of candidates) {
+    const [agent] = await tx
+      .select()
+      .from(agents)
+      .where(and(eq(agents.userId, candidate.id), eq(agents.status, "online")))
+      .for("update");
+    if (!agent || (await openLoad(tx, agent.userId)) >= agent.maxConcurrent) continue;
+    await tx.update(tickets).set({ assigneeId: agent.userId }).where(eq(tickets.id, ticket.id));
+    await tx.update(agents).set({ lastAssignedAt: new Date() }).where(eq(agents.userId, agent.userId));
+    await recordHistory(tx, {
+      organizationId: ticket.organizationId,
+      ticketId: ticket.id,
+      actor: { type: "system" },
+      action: "assigned",
+      changes: { assigneeId: { before: null, after: agent.userId } },
+    });
+    return agent.userId;
+  }
+  return null;
+}
+
+/** Unassigned active tickets, oldest first: the backlog to hand out when capacity appears. */
+export async function unassignedBacklog(tx: Transaction, organizationId: string | null, limit: number) {
+  return tx
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(
+      and(
+        organizationId ? eq(tickets.organizationId, organizationId) : undefined,
+        isNull(tickets.assigneeId),
+        inArray(tickets.status, [...ACTIVE_STATUSES]),
+      ),
+    )
+    .orderBy(asc(tickets.id))
+    .limit(limit);
+}

@@ -1,0 +1,17 @@
+import { z } from "zod";
+
+/** Per-channel behaviour, stored in channels.settings. */
+export const channelSettings = z.object({
+  /** A resolved ticket is reopened by an inbound message within this many hours; after it, a new ticket. */
+  reopenWindowHours: z.number().int().min(0).max(720).default(24),
+  /** Group chats (Z-API, BuilderBot) are not customer conversations. */
+  ignoreGroups: z.boolean().default(true),
+  /** Z-API echoes messages sent from the phone itself (fromMe); they are not the customer speaking. */
+  ignoreFromMe: z.boolean().default(true),
+});
+export type ChannelSettings = z.infer<typeof channelSettings>;
+
+export function readSettings(stored: unknown): ChannelSettings {
+  const parsed = channelSettings.safeParse(stored ?? {});
+  return parsed.success ? parsed.data : channelSettings.parse({});
+}

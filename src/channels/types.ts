@@ -1,0 +1,132 @@
+import type { ZodType } from "zod";
+import type { ChannelSettings } from "./settings";
+
+/** The channel types an organization can create; each maps to one provider adapter. */
+export const channelTypes = [
+  "whatsapp_meta",
+  "whatsapp_zapi",
+  "whatsapp_builderbot",
+  "twilio_sms",
+  "telegram",
+] as const;
+export type ChannelType = (typeof channelTypes)[number];
+
+export const inboundMessageTypes = [
+  "text",
+  "audio",
+  "image",
+  "document",
+  "video",
+  "location",
+  "contact",
+  "interactive",
+  "sticker",
+  "reaction",
+] as const;
+export type InboundMessageType = (typeof inboundMessageTypes)[number];
+
+export type Media = {
+  url?: string;
+  providerMediaId?: string;
+  mimeType?: string;
+  caption?: string;
+  filename?: string;
+  /** Voice note (push-to-talk) rather than an audio file. */
+  voice?: boolean;
+};
+
+/** Who wrote: a phone (E.164) for phone-based channels, else an identity at the provider. */
+export type Sender = {
+  phone?: string;
+  identity?: { kind: string; externalId: string };
+  name?: string;
+};
+
+export type InboundMessageEvent = {
+  kind: "message";
+  /** Unique within the provider (wamid, Z-API messageId, MessageSid, `<channel>:<update_id>`). */
+  idempotencyKey: string;
+  providerMessageId: string;
+  from: Sender;
+  timestamp: Date;
+  type: InboundMessageType;
+  text?: string;
+  media?: Media;
+  /** Type-specific content: {latitude, longitude, name?, address?}, {contacts: [...]}, {replyId, title}, {emoji, messageId}. */
+  content?: Record<string, unknown>;
+};
+
+export const deliveryStatuses = ["sent", "delivered", "read", "failed"] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+export type StatusEvent = {
+  kind: "status";
+  idempotencyKey: string;
+  /** The provider id of the outbound message this status is about. */
+  providerMessageId: string;
+  status: DeliveryStatus;
+  timestamp: Date;
+  error?: { code?: string; message: string };
+};
+
+/** A well-formed event Switchboard does not act on (group message, echo, unknown event type). */
+export type IgnoredEvent = { kind: "ignored"; reason: string };
+
+export type InboundEvent = InboundMessageEvent | StatusEvent | IgnoredEvent;
+
+/** What an adapter sees of a webhook request; the raw body is verified before it is parsed. */
+export type WebhookRequest = {
+  method: string;
+  /** The public URL the provider called (PUBLIC_URL + path + query), as signatures cover it. */
+  url: string;
+  headers: Headers;
+  rawBody: string;
+  /** Extra path segment after the channel id (Twilio: "sms" | "sms-status"). */
+  route?: string;
+};
+
+export type OutboundMessage =
+  | { kind: "text"; text: string }
+  | { kind: "media"; mediaUrl: string; mediaType: "image" | "audio" | "video" | "document"; caption?: string }
+  | { kind: "template"; name: string; language: string; variables?: string[] };
+
+export type Recipient = { phone?: string; identity?: { kind: string; externalId: string } };
+
+export type SendResult = { providerMessageId: string };
+
+/** Context every adapter call gets: where the provider's API lives (configurable for tests and proxies). */
+export type ProviderContext = {
+  /** Base URL of the provider API, from env (META_GRAPH_URL, ZAPI_BASE_URL, ...) or the default. */
+  baseUrl: string;
+  fetch: typeof fetch;
+  /** For status callback URLs (Twilio): the deployment's PUBLIC_URL and the sending channel. */
+  publicUrl: string;
+  channelId: string;
+};
+
+/** A parse failure: the body is not what the provider sends. The webhook answers 400, stores nothing. */
+export class MalformedPayloadError extends Error {}
+
+export interface ChannelAdapter<Config extends Record<string, string>> {
+  readonly type: ChannelType;
+  /** Namespace of idempotency keys and the webhook path segment: /webhooks/<provider>/<channelId>. */
+  readonly provider: "meta" | "zapi" | "builderbot" | "twilio" | "telegram";
+  /** The env variable naming the API base URL, and its production default. */
+  readonly baseUrlEnv: string;
+  readonly defaultBaseUrl: string;
+  /** Credentials the channel needs; all stored encrypted, none ever returned. */
+  readonly configSchema: ZodType<Config>;
+  /** Config fields needed to send; without them sends are simulated. */
+  readonly sendFields: readonly (keyof Config & string)[];
+  /** Whether WhatsApp's 24-hour customer-service window applies to free-form sends. */
+  serviceWindow(config: Config): boolean;
+  /** Webhook URLs to paste into the provider's console. */
+  webhookUrls(publicUrl: string, channelId: string, webhookSecret: string): Record<string, string>;
+  /** Constant-time check of the provider's signature or secret. Must not throw on garbage. */
+  verify(request: WebhookRequest, config: Config, webhookSecret: string): Promise<boolean>;
+  /** Normalizes a verified body into events; throws MalformedPayloadError for a body of the wrong shape. */
+  parse(request: WebhookRequest, config: Config, settings: ChannelSettings): InboundEvent[];
+  send(ctx: ProviderContext, config: Config, to: Recipient, message: OutboundMessage): Promise<SendResult>;
+  /** GET subscription handshake (Meta): the challenge to echo, or null to refuse. */
+  challenge?(url: string, config: Config): Promise<string | null>;
+}

@@ -1,0 +1,138 @@
+import { eq, sql } from "drizzle-orm";
+import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/types";
+import { interactionEvents, messages, tickets } from "@/db/schema";
+import { dispatch } from "@/jobs/dispatch";
+import { enqueue, type NewJob } from "@/jobs/outbox";
+import type { Transaction } from "@/platform/db";
+import type { Services } from "@/platform/services";
+import { resolveContact } from "./contacts";
+import { applyStatus, type StatusUpdate } from "./statuses";
+import { ticketForInbound } from "./tickets";
+
+export type IngestChannel = {
+  id: string;
+  organizationId: string;
+  provider: string;
+  queueId: string | null;
+  reopenWindowHours: number;
+};
+
+export type IngestResult = { messages: number; statuses: number; duplicates: number; ignored: number };
+
+async function storeEvent(
+  tx: Transaction,
+  channel: IngestChannel,
+  event: InboundMessageEvent | StatusEvent,
+  raw: unknown,
+) {
+  const normalized: Record<string, unknown> =
+    event.kind === "status"
+      ? ({ status: event.status, timestamp: event.timestamp.toISOString(), error: event.error } satisfies StatusUpdate)
+      : { type: event.type, providerMessageId: event.providerMessageId };
+  const [stored] = await tx
+    .insert(interactionEvents)
+    .values({
+      organizationId: channel.organizationId,
+      channelId: channel.id,
+      provider: channel.provider,
+      eventType: event.kind === "status" ? `status.${event.status}` : `message.${event.type}`,
+      idempotencyKey: event.idempotencyKey,
+      payload: raw,
+      normalized,
+      reference: event.kind === "status" ? event.providerMessageId : null,
+    })
+    .onConflictDoNothing({ target: [interactionEvents.provider, interactionEvents.idempotencyKey] })
+    .returning({ id: interactionEvents.id });
+  return stored;
+}
+
+async function ingestMessage(
+  tx: Transaction,
+  channel: IngestChannel,
+  event: InboundMessageEvent,
+  eventId: string,
+): Promise<NewJob[]> {
+  const contact = await resolveContact(tx, channel.organizationId, event.from, event.timestamp);
+  const { ticket, opened } = await ticketForInbound(tx, channel, contact.id, event.timestamp);
+  const [message] = await tx
+    .insert(messages)
+    .values({
+      organizationId: channel.organizationId,
+      ticketId: ticket.id,
+      channelId: channel.id,
+      contactId: contact.id,
+      direction: "inbound",
+      type: event.type,
+      body: event.text ?? null,
+      media: event.media ?? null,
+      content: event.content ?? null,
+      providerMessageId: event.providerMessageId,
+      status: "received",
+      senderType: "contact",
+      createdAt: event.timestamp,
+    })
+    .onConflictDoNothing({ target: [messages.channelId, messages.providerMessageId] })
+    .returning({ id: messages.id });
+  if (!message) return [];
+  await tx
+    .update(tickets)
+    .set({
+      lastMessageAt: sql`greatest(${tickets.lastMessageAt}, ${event.timestamp})`,
+      lastInboundAt: sql`greatest(${tickets.lastInboundAt}, ${event.timestamp})`,
+      unreadCount: sql`${tickets.unreadCount} + 1`,
+    })
+    .where(eq(tickets.id, ticket.id));
+  await tx.update(interactionEvents).set({ processedAt: new Date() }).where(eq(interactionEvents.id, eventId));
+  const jobs: NewJob[] = [];
+  if (opened !== "existing" && !ticket.assigneeId) {
+    jobs.push({ name: "ticket.assign", organizationId: channel.organizationId, payload: { ticketId: ticket.id } });
+  }
+  return jobs;
+}
+
+/**
+ * One webhook, one transaction: raw events (deduplicated by idempotency key), contacts, tickets,
+ * messages, status updates and the jobs they cause. Jobs are dispatched after the commit.
+ */
+export async function ingest(
+  services: Services,
+  channel: IngestChannel,
+  events: InboundEvent[],
+  raw: unknown,
+): Promise<IngestResult> {
+  const result: IngestResult = { messages: 0, statuses: 0, duplicates: 0, ignored: 0 };
+  const jobs = await services.db.transaction(async (tx) => {
+    const pending: NewJob[] = [];
+    for (const event of events) {
+      if (event.kind === "ignored") {
+        result.ignored += 1;
+        continue;
+      }
+      const stored = await storeEvent(tx, channel, event, raw);
+      if (!stored) {
+        result.duplicates += 1;
+        continue;
+      }
+      if (event.kind === "message") {
+        pending.push(...(await ingestMessage(tx, channel, event, stored.id)));
+        result.messages += 1;
+      } else {
+        const update: StatusUpdate = {
+          status: event.status,
+          timestamp: event.timestamp.toISOString(),
+          error: event.error,
+        };
+        if (await applyStatus(tx, channel.id, event.providerMessageId, update)) {
+          await tx
+            .update(interactionEvents)
+            .set({ processedAt: new Date() })
+            .where(eq(interactionEvents.id, stored.id));
+        }
+        result.statuses += 1;
+      }
+    }
+    return enqueue(tx, pending);
+  });
+  if (jobs.length > 0) services.waitUntil(dispatch(services, jobs));
+  return result;
+}

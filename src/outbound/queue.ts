@@ -1,0 +1,93 @@
+import { and, eq } from "drizzle-orm";
+import { adapterFor } from "@/channels/registry";
+import { openCredentials } from "@/channels/secrets";
+import { channels, contacts, messages, tickets } from "@/db/schema";
+import { enqueue, type OutboxRow } from "@/jobs/outbox";
+import type { Principal } from "@/platform/app";
+import type { Transaction } from "@/platform/db";
+import type { Env } from "@/platform/env";
+import { ApiError } from "@/platform/errors";
+import { actorOf, recordHistory } from "@/tickets/history";
+import type { MessageRow } from "@/tickets/schemas";
+import { getTicket } from "@/tickets/service";
+
+export type OutboundRequest =
+  | { type: "text"; text: string }
+  | { type: "media"; mediaUrl: string; mediaType: "image" | "audio" | "video" | "document"; caption?: string }
+  | { type: "template"; template: { name: string; language: string; variables?: string[] } };
+
+const SERVICE_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * Validates and records an agent's message on a ticket, with its send job, in the caller's
+ * transaction. The message is `queued`; the job sends it.
+ */
+export async function queueOutbound(
+  tx: Transaction,
+  env: Env,
+  principal: Principal,
+  ticketId: string,
+  request: OutboundRequest,
+): Promise<{ message: MessageRow; jobs: OutboxRow[] }> {
+  const ticket = await getTicket(tx, principal.organizationId, ticketId, true);
+  if (ticket.status === "closed") throw new ApiError("CONFLICT", "The ticket is closed; reopen it or open a new one.");
+  const [channel] = ticket.channelId ? await tx.select().from(channels).where(eq(channels.id, ticket.channelId)) : [];
+  const adapter = channel ? adapterFor(channel.type) : undefined;
+  if (!channel || !adapter) throw new ApiError("CONFLICT", "The ticket has no channel to answer on.");
+  if (!channel.active) throw new ApiError("CONFLICT", "The ticket's channel is inactive.");
+  const [contact] = await tx.select().from(contacts).where(eq(contacts.id, ticket.contactId));
+  if (request.type === "template" && contact?.optOut) {
+    throw new ApiError("CONFLICT", "The contact opted out; proactive (template) messages are not sent to them.");
+  }
+  if (request.type !== "template" && adapter.serviceWindow(await openCredentials(env, channel))) {
+    const last = ticket.lastInboundAt?.getTime() ?? 0;
+    if (Date.now() - last > SERVICE_WINDOW_MS) {
+      throw new ApiError(
+        "CONFLICT",
+        "WhatsApp's 24-hour customer service window is closed (no message from the customer in 24 h): only template messages can be sent.",
+      );
+    }
+  }
+
+  const now = new Date();
+  const [message] = await tx
+    .insert(messages)
+    .values({
+      organizationId: ticket.organizationId,
+      ticketId: ticket.id,
+      channelId: channel.id,
+      contactId: ticket.contactId,
+      direction: "outbound",
+      type: request.type === "media" ? request.mediaType : request.type,
+      body: request.type === "text" ? request.text : request.type === "media" ? (request.caption ?? null) : null,
+      media: request.type === "media" ? { url: request.mediaUrl, caption: request.caption } : null,
+      content: request.type === "template" ? request.template : null,
+      status: "queued",
+      senderType: principal.type,
+      senderId: principal.type === "user" ? principal.id : null,
+    })
+    .returning();
+  if (!message) throw new Error("message insert returned nothing");
+  await tx
+    .update(tickets)
+    .set({ lastMessageAt: now, unreadCount: 0, ...(ticket.firstResponseAt ? {} : { firstResponseAt: now }) })
+    .where(and(eq(tickets.id, ticket.id)));
+  if (!ticket.firstResponseAt) {
+    await recordHistory(tx, {
+      organizationId: ticket.organizationId,
+      ticketId: ticket.id,
+      actor: actorOf(principal),
+      action: "first_response",
+      changes: { firstResponseAt: { before: null, after: now.toISOString() } },
+    });
+  }
+  const jobs = await enqueue(tx, [
+    {
+      name: "message.send",
+      organizationId: ticket.organizationId,
+      payload: { messageId: message.id },
+      dedupeKey: `message.send:${message.id}`,
+    },
+  ]);
+  return { message, jobs };
+}

@@ -1,0 +1,105 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { ProviderError } from "@/channels/http";
+import { adapterFor } from "@/channels/registry";
+import { openCredentials } from "@/channels/secrets";
+import type { OutboundMessage, Recipient } from "@/channels/types";
+import { channels, contactIdentities, contacts, messages } from "@/db/schema";
+import { applyPendingStatuses } from "@/inbox/statuses";
+import { defineJob } from "@/jobs/define";
+import { PermanentJobError, RetryableJobError } from "@/jobs/errors";
+import type { Env } from "@/platform/env";
+
+type MessageRow = typeof messages.$inferSelect;
+
+function toOutbound(message: MessageRow): OutboundMessage {
+  if (message.type === "template") {
+    const t = message.content as { name: string; language: string; variables?: string[] };
+    return { kind: "template", name: t.name, language: t.language, variables: t.variables };
+  }
+  if (message.type === "text") return { kind: "text", text: message.body ?? "" };
+  return {
+    kind: "media",
+    mediaUrl: message.media?.url ?? "",
+    mediaType: message.type as "image" | "audio" | "video" | "document",
+    caption: message.media?.caption ?? undefined,
+  };
+}
+
+function baseUrl(env: Env, name: string, fallback: string): string {
+  const value = (env as Record<string, unknown>)[name];
+  return typeof value === "string" && value ? value : fallback;
+}
+
+/**
+ * Sends one queued outbound message through its ticket's channel. The message row is the
+ * idempotency key: once it left `queued` (sent, simulated, failed) a redelivery sends nothing.
+ */
+export const sendMessageJob = defineJob({
+  name: "message.send",
+  payload: z.object({ messageId: z.uuid() }),
+  maxAttempts: 6,
+  async handle({ db, env, log }, { messageId }) {
+    const [row] = await db
+      .select({ message: messages, channel: channels, contact: contacts })
+      .from(messages)
+      .innerJoin(contacts, eq(contacts.id, messages.contactId))
+      .leftJoin(channels, eq(channels.id, messages.channelId))
+      .where(eq(messages.id, messageId));
+    if (!row) throw new PermanentJobError(`message ${messageId} does not exist`);
+    const { message, channel, contact } = row;
+    if (message.status !== "queued" || message.providerMessageId) return { skipped: message.status };
+    const adapter = channel ? adapterFor(channel.type) : undefined;
+    if (!channel || !adapter) throw new PermanentJobError("the message's channel is gone or cannot send");
+
+    const config = await openCredentials(env, channel);
+    const missing = adapter.sendFields.filter((field: string) => !config[field]);
+    const queued = and(eq(messages.id, message.id), eq(messages.status, "queued"));
+    if (env.SANDBOX || missing.length > 0) {
+      const reason = env.SANDBOX ? "SANDBOX=true" : `channel has no ${missing.join(", ")}`;
+      await db.update(messages).set({ status: "simulated", sentAt: new Date() }).where(queued);
+      log.info("outbound send simulated", { messageId, channelId: channel.id, reason });
+      return { simulated: reason };
+    }
+
+    const [identity] = await db
+      .select({ kind: contactIdentities.kind, externalId: contactIdentities.externalId })
+      .from(contactIdentities)
+      .where(and(eq(contactIdentities.contactId, contact.id), eq(contactIdentities.kind, adapter.provider)));
+    const to: Recipient = { phone: contact.phone ?? undefined, identity };
+    try {
+      const { providerMessageId } = await adapter.send(
+        {
+          baseUrl: baseUrl(env, adapter.baseUrlEnv, adapter.defaultBaseUrl),
+          fetch,
+          publicUrl: env.PUBLIC_URL,
+          channelId: channel.id,
+        },
+        config,
+        to,
+        toOutbound(message),
+      );
+      await db.transaction(async (tx) => {
+        await tx.update(messages).set({ status: "sent", providerMessageId, sentAt: new Date() }).where(queued);
+        await applyPendingStatuses(tx, channel.id, providerMessageId);
+      });
+      return { providerMessageId };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (error.options.retryable) throw new RetryableJobError(error.message, error.options.retryAfter);
+      // The provider refused the message itself: retrying cannot help, the message failed.
+      await db
+        .update(messages)
+        .set({ status: "failed", error: { code: error.options.code, message: error.message } })
+        .where(queued);
+      log.warn("outbound send rejected by provider", { messageId, code: error.options.code, error: error.message });
+      return { failed: error.options.code ?? "rejected" };
+    }
+  },
+  async onDead({ db }, { messageId }, lastError) {
+    await db
+      .update(messages)
+      .set({ status: "failed", error: { code: "gave_up", message: `not sent after all retries: ${lastError}` } })
+      .where(and(eq(messages.id, messageId), eq(messages.status, "queued")));
+  },
+});

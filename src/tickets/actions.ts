@@ -1,0 +1,151 @@
+import { z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { agents, queues, users } from "@/db/schema";
+import { dispatch } from "@/jobs/dispatch";
+import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
+import type { App } from "@/platform/api-app";
+import type { AppContext } from "@/platform/app";
+import { protectedRoute } from "@/platform/auth";
+import type { Transaction } from "@/platform/db";
+import { ApiError } from "@/platform/errors";
+import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
+import { actorOf } from "./history";
+import { type TicketRow, ticketSchema } from "./schemas";
+import { changeTicket, getTicket, presentTickets } from "./service";
+
+type Action = {
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  roles?: ("admin" | "supervisor" | "agent")[];
+  run(
+    tx: Transaction,
+    ticket: TicketRow,
+    input: never,
+    c: AppContext,
+  ): Promise<{ changes: Partial<TicketRow>; action: string; jobs?: NewJob[] }>;
+};
+
+async function assertAgent(tx: Transaction, organizationId: string, userId: string) {
+  const [agent] = await tx
+    .select({ id: agents.userId })
+    .from(agents)
+    .innerJoin(users, eq(users.id, agents.userId))
+    .where(and(eq(agents.organizationId, organizationId), eq(agents.userId, userId), eq(users.active, true)));
+  if (!agent) throw new ApiError("NOT_FOUND", "No such active agent in this organization.");
+}
+
+const drain = (organizationId: string): NewJob => ({
+  name: "assignment.drain",
+  organizationId,
+  payload: { organizationId },
+});
+
+const actions: Action[] = [
+  {
+    path: "assign",
+    summary: "Assign to an agent (or unassign with null)",
+    body: z.object({ assigneeId: z.uuid().nullable() }),
+    async run(tx, ticket, input: { assigneeId: string | null }, c) {
+      const principal = c.var.principal;
+      // Agents may take a ticket for themselves; handing tickets to others is a supervisor's call.
+      if (principal.role === "agent" && input.assigneeId !== principal.id) {
+        throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
+      }
+      if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
+      return {
+        changes: { assigneeId: input.assigneeId },
+        action: "assigned",
+        jobs: ticket.assigneeId ? [drain(ticket.organizationId)] : [],
+      };
+    },
+  },
+  {
+    path: "transfer",
+    summary: "Move to another queue (unassigned there unless an agent is given)",
+    body: z.object({ queueId: z.uuid(), assigneeId: z.uuid().optional() }),
+    async run(tx, ticket, input: { queueId: string; assigneeId?: string }) {
+      const [queue] = await tx
+        .select({ id: queues.id })
+        .from(queues)
+        .where(and(eq(queues.organizationId, ticket.organizationId), eq(queues.id, input.queueId)));
+      if (!queue) throw new ApiError("NOT_FOUND", "No such queue in this organization.");
+      if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
+      const jobs: NewJob[] = [drain(ticket.organizationId)];
+      if (!input.assigneeId)
+        jobs.push({ name: "ticket.assign", organizationId: ticket.organizationId, payload: { ticketId: ticket.id } });
+      return { changes: { queueId: queue.id, assigneeId: input.assigneeId ?? null }, action: "transferred", jobs };
+    },
+  },
+  {
+    path: "resolve",
+    summary: "Resolve (a new inbound message within the channel's window reopens it)",
+    async run(_tx, ticket) {
+      if (!["open", "pending"].includes(ticket.status))
+        throw new ApiError("CONFLICT", `The ticket is already ${ticket.status}.`);
+      return {
+        changes: { status: "resolved", resolvedAt: new Date() },
+        action: "resolved",
+        jobs: [drain(ticket.organizationId)],
+      };
+    },
+  },
+  {
+    path: "close",
+    summary: "Close for good (a new inbound message opens a new ticket)",
+    async run(_tx, ticket) {
+      if (ticket.status === "closed") throw new ApiError("CONFLICT", "The ticket is already closed.");
+      return {
+        changes: { status: "closed", closedAt: new Date(), resolvedAt: ticket.resolvedAt ?? new Date() },
+        action: "closed",
+        jobs: [drain(ticket.organizationId)],
+      };
+    },
+  },
+  {
+    path: "reopen",
+    summary: "Reopen a resolved or closed ticket",
+    async run(_tx, ticket) {
+      if (["open", "pending"].includes(ticket.status)) throw new ApiError("CONFLICT", "The ticket is already open.");
+      return { changes: { status: "open", resolvedAt: null, closedAt: null }, action: "reopened" };
+    },
+  },
+  {
+    path: "read",
+    summary: "Mark the ticket's messages as read by the team",
+    async run() {
+      return { changes: { unreadCount: 0 }, action: "read" };
+    },
+  },
+];
+
+export function registerTicketActions(app: App) {
+  for (const action of actions) {
+    const route = protectedRoute({
+      method: "post",
+      path: `/api/tickets/{id}/${action.path}`,
+      tags: ["tickets"],
+      summary: action.summary,
+      roles: action.roles,
+      request: { params: idParam, ...(action.body ? { body: jsonBody(action.body) } : {}) },
+      responses: { 200: jsonContent(ticketSchema, "The ticket after the action.") },
+    });
+    app.openapi(route, async (c) => {
+      const { db } = c.var.services;
+      const principal = c.var.principal;
+      const input = action.body ? (c.req.valid("json" as never) as never) : (undefined as never);
+      let jobs: OutboxRow[] = [];
+      const ticket = await db.transaction(async (tx) => {
+        const before = await getTicket(tx, principal.organizationId, c.req.valid("param").id, true);
+        const result = await action.run(tx, before, input, c);
+        const after = await changeTicket(tx, before, result.changes, actorOf(principal), result.action);
+        jobs = await enqueue(tx, result.jobs ?? []);
+        return after;
+      });
+      if (jobs.length) c.var.services.waitUntil(dispatch(c.var.services, jobs));
+      const [presented] = await presentTickets(db, [ticket]);
+      if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
+      return c.json(presented, 200);
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import { z } from "@hono/zod-openapi";
+import { type contacts, type messages, ticketPriorities, ticketStatuses, type tickets } from "@/db/schema";
+import { timestamp } from "@/platform/openapi";
+
+export const contactRef = z.object({ id: z.string(), phone: z.string().nullable(), name: z.string().nullable() });
+
+export const ticketSchema = z
+  .object({
+    id: z.string(),
+    number: z.number().int(),
+    status: z.enum(ticketStatuses),
+    priority: z.enum(ticketPriorities),
+    subject: z.string().nullable(),
+    channelId: z.string().nullable(),
+    queueId: z.string().nullable(),
+    assigneeId: z.string().nullable(),
+    contact: contactRef,
+    tags: z.array(z.string()),
+    unreadCount: z.number().int(),
+    firstResponseDueAt: timestamp.nullable(),
+    resolutionDueAt: timestamp.nullable(),
+    firstResponseAt: timestamp.nullable(),
+    resolvedAt: timestamp.nullable(),
+    closedAt: timestamp.nullable(),
+    lastMessageAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .openapi("Ticket");
+
+export const messageSchema = z
+  .object({
+    id: z.string(),
+    ticketId: z.string(),
+    channelId: z.string().nullable(),
+    direction: z.enum(["inbound", "outbound"]),
+    type: z.string(),
+    text: z.string().nullable(),
+    media: z
+      .object({
+        url: z.string().optional(),
+        providerMediaId: z.string().optional(),
+        mimeType: z.string().optional(),
+        caption: z.string().optional(),
+        filename: z.string().optional(),
+      })
+      .nullable(),
+    content: z.record(z.string(), z.unknown()).nullable(),
+    status: z.string().openapi({ description: "received | queued | sent | delivered | read | failed | simulated" }),
+    providerMessageId: z.string().nullable(),
+    error: z.object({ code: z.string().optional(), message: z.string() }).nullable(),
+    senderType: z.string(),
+    senderId: z.string().nullable(),
+    createdAt: timestamp,
+    sentAt: timestamp.nullable(),
+    deliveredAt: timestamp.nullable(),
+    readAt: timestamp.nullable(),
+  })
+  .openapi("Message");
+
+export type TicketRow = typeof tickets.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+type ContactRow = Pick<typeof contacts.$inferSelect, "id" | "phone" | "name">;
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function presentTicket(t: TicketRow, contact: ContactRow, tags: string[]): z.infer<typeof ticketSchema> {
+  return {
+    id: t.id,
+    number: t.number,
+    status: t.status,
+    priority: t.priority,
+    subject: t.subject,
+    channelId: t.channelId,
+    queueId: t.queueId,
+    assigneeId: t.assigneeId,
+    contact: { id: contact.id, phone: contact.phone, name: contact.name },
+    tags,
+    unreadCount: t.unreadCount,
+    firstResponseDueAt: iso(t.firstResponseDueAt),
+    resolutionDueAt: iso(t.resolutionDueAt),
+    firstResponseAt: iso(t.firstResponseAt),
+    resolvedAt: iso(t.resolvedAt),
+    closedAt: iso(t.closedAt),
+    lastMessageAt: iso(t.lastMessageAt),
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
+
+export function presentMessage(m: MessageRow): z.infer<typeof messageSchema> {
+  const { voice: _voice, ...media } = (m.media ?? {}) as NonNullable<MessageRow["media"]> & { voice?: boolean };
+  return {
+    id: m.id,
+    ticketId: m.ticketId,
+    channelId: m.channelId,
+    direction: m.direction,
+    type: m.type,
+    text: m.body,
+    media: m.media ? media : null,
+    content: m.content ?? null,
+    status: m.status,
+    providerMessageId: m.providerMessageId,
+    error: m.error ?? null,
+    senderType: m.senderType,
+    senderId: m.senderId,
+    createdAt: m.createdAt.toISOString(),
+    sentAt: iso(m.sentAt),
+    deliveredAt: iso(m.deliveredAt),
+    readAt: iso(m.readAt),
+  };
+}

@@ -1,0 +1,167 @@
+import { and, desc, eq, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { contacts, type TicketStatus, tags, tickets, ticketTags } from "@/db/schema";
+import type { Executor, Transaction } from "@/platform/db";
+import { ApiError } from "@/platform/errors";
+import { type Actor, diff, recordHistory } from "./history";
+import { presentTicket, type TicketRow } from "./schemas";
+
+export async function getTicket(db: Executor, organizationId: string, id: string, lock = false): Promise<TicketRow> {
+  const query = db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.organizationId, organizationId), eq(tickets.id, id)));
+  const [ticket] = lock ? await query.for("update") : await query;
+  if (!ticket) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
+  return ticket;
+}
+
+/** Tickets with their contact and tag names, in the order given. */
+export async function presentTickets(db: Executor, rows: TicketRow[]) {
+  if (rows.length === 0) return [];
+  const ids = rows.map((t) => t.id);
+  const [people, labels] = await Promise.all([
+    db
+      .select({ id: contacts.id, phone: contacts.phone, name: contacts.name })
+      .from(contacts)
+      .where(inArray(contacts.id, [...new Set(rows.map((t) => t.contactId))])),
+    db
+      .select({ ticketId: ticketTags.ticketId, name: tags.name })
+      .from(ticketTags)
+      .innerJoin(tags, eq(tags.id, ticketTags.tagId))
+      .where(inArray(ticketTags.ticketId, ids))
+      .orderBy(tags.name),
+  ]);
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const tagsOf = new Map<string, string[]>();
+  for (const label of labels) tagsOf.set(label.ticketId, [...(tagsOf.get(label.ticketId) ?? []), label.name]);
+  return rows.map((t) =>
+    presentTicket(t, byId.get(t.contactId) ?? { id: t.contactId, phone: null, name: null }, tagsOf.get(t.id) ?? []),
+  );
+}
+
+export type TicketFilters = {
+  status?: TicketStatus[];
+  queueId?: string;
+  assigneeId?: string | "none";
+  channelId?: string;
+  tag?: string;
+  contactPhone?: string;
+  contactId?: string;
+  q?: string;
+};
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+export async function listTickets(
+  db: Executor,
+  organizationId: string,
+  filters: TicketFilters,
+  page: { limit: number; after?: string },
+) {
+  const where: (SQL | undefined)[] = [eq(tickets.organizationId, organizationId)];
+  if (filters.status?.length) where.push(inArray(tickets.status, filters.status));
+  if (filters.queueId) where.push(eq(tickets.queueId, filters.queueId));
+  if (filters.assigneeId === "none") where.push(sql`${tickets.assigneeId} is null`);
+  else if (filters.assigneeId) where.push(eq(tickets.assigneeId, filters.assigneeId));
+  if (filters.channelId) where.push(eq(tickets.channelId, filters.channelId));
+  if (filters.contactId) where.push(eq(tickets.contactId, filters.contactId));
+  if (filters.contactPhone) {
+    where.push(
+      sql`${tickets.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.organizationId} = ${organizationId} and ${contacts.phone} = ${filters.contactPhone})`,
+    );
+  }
+  if (filters.tag) {
+    where.push(
+      sql`exists (select 1 from ${ticketTags} join ${tags} on ${tags.id} = ${ticketTags.tagId} where ${ticketTags.ticketId} = ${tickets.id} and lower(${tags.name}) = lower(${filters.tag}))`,
+    );
+  }
+  if (filters.q) {
+    const pattern = `%${escapeLike(filters.q)}%`;
+    where.push(
+      or(
+        ilike(tickets.subject, pattern),
+        sql`${tickets.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.organizationId} = ${organizationId} and (${contacts.name} ilike ${pattern} or ${contacts.phone} like ${pattern}))`,
+        sql`exists (select 1 from messages m where m.ticket_id = ${tickets.id} and m.body ilike ${pattern})`,
+      ),
+    );
+  }
+  if (page.after) where.push(lt(tickets.id, page.after));
+  return db
+    .select()
+    .from(tickets)
+    .where(and(...where))
+    .orderBy(desc(tickets.id))
+    .limit(page.limit + 1);
+}
+
+const TRACKED: (keyof TicketRow & string)[] = [
+  "status",
+  "priority",
+  "subject",
+  "queueId",
+  "assigneeId",
+  "resolvedAt",
+  "closedAt",
+  "firstResponseAt",
+];
+
+/** Applies changes to a locked ticket and writes the history row, in the caller's transaction. */
+export async function changeTicket(
+  tx: Transaction,
+  ticket: TicketRow,
+  changes: Partial<TicketRow>,
+  actor: Actor,
+  action: string,
+): Promise<TicketRow> {
+  const changed = diff(ticket, changes, Object.keys(changes) as (keyof TicketRow & string)[]);
+  if (Object.keys(changed).length === 0) return ticket;
+  const [updated] = await tx.update(tickets).set(changes).where(eq(tickets.id, ticket.id)).returning();
+  if (!updated) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
+  // Bookkeeping fields (unread count) change without a history row; what people did is recorded.
+  const delta = diff(ticket, changes, TRACKED);
+  if (Object.keys(delta).length > 0) {
+    await recordHistory(tx, {
+      organizationId: ticket.organizationId,
+      ticketId: ticket.id,
+      actor,
+      action,
+      changes: delta,
+    });
+  }
+  return updated;
+}
+
+/** Replaces a ticket's tags by name, creating tags the organization does not have yet. */
+export async function setTicketTags(tx: Transaction, ticket: TicketRow, names: string[], actor: Actor) {
+  const wanted = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  const before = await tx
+    .select({ id: tags.id, name: tags.name })
+    .from(ticketTags)
+    .innerJoin(tags, eq(tags.id, ticketTags.tagId))
+    .where(eq(ticketTags.ticketId, ticket.id));
+  const ids: string[] = [];
+  for (const name of wanted) {
+    await tx.insert(tags).values({ organizationId: ticket.organizationId, name }).onConflictDoNothing();
+    const [tag] = await tx
+      .select({ id: tags.id })
+      .from(tags)
+      .where(and(eq(tags.organizationId, ticket.organizationId), sql`lower(${tags.name}) = lower(${name})`));
+    if (tag) ids.push(tag.id);
+  }
+  await tx.delete(ticketTags).where(eq(ticketTags.ticketId, ticket.id));
+  if (ids.length) {
+    await tx
+      .insert(ticketTags)
+      .values(ids.map((tagId) => ({ ticketId: ticket.id, tagId, organizationId: ticket.organizationId })));
+  }
+  const beforeNames = before.map((t) => t.name).sort();
+  if (JSON.stringify(beforeNames) !== JSON.stringify([...wanted].sort())) {
+    await recordHistory(tx, {
+      organizationId: ticket.organizationId,
+      ticketId: ticket.id,
+      actor,
+      action: "tags_changed",
+      changes: { tags: { before: beforeNames, after: [...wanted].sort() } },
+    });
+  }
+}
