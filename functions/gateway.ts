@@ -4,7 +4,11 @@ import { problemResponse } from "@/platform/errors";
 import api from "./api";
 import cron from "./cron";
 import jobs from "./jobs";
+import webhooksBuilderbot from "./webhooks-builderbot";
 import webhooksMeta from "./webhooks-meta";
+import webhooksTelegram from "./webhooks-telegram";
+import webhooksTwilio from "./webhooks-twilio";
+import webhooksZapi from "./webhooks-zapi";
 
 type Fetch = NonNullable<ExportedHandler<Bindings>["fetch"]>;
 
@@ -13,6 +17,10 @@ const routes: [prefix: string, fetch: Fetch][] = [
   ["/api/", api.fetch],
   ["/jobs/", jobs.fetch],
   ["/webhooks/meta/", webhooksMeta.fetch],
+  ["/webhooks/zapi/", webhooksZapi.fetch],
+  ["/webhooks/builderbot/", webhooksBuilderbot.fetch],
+  ["/webhooks/twilio/", webhooksTwilio.fetch],
+  ["/webhooks/telegram/", webhooksTelegram.fetch],
 ];
 
 // Jobs live in this Worker too: local deliveries call them in-process instead of over HTTP.

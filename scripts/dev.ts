@@ -4,12 +4,11 @@
 // 3. migrations; 4. `wrangler dev --test-scheduled` on the gateway, pointed at that database.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { ensureDevVars } from "./dev-vars.ts";
 import { migrateDatabase } from "./migrate.ts";
+import { servePGlite } from "./pglite-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
@@ -22,17 +21,10 @@ if (!databaseUrl) {
   const dataDir = path.join(root, ".data", "pglite");
   mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    host: "127.0.0.1",
-    port: Number(process.env.DEV_DB_PORT ?? 0),
-    maxConnections: 16,
-  });
-  await server.start();
-  const address = (server as unknown as { server: { address(): AddressInfo } }).server.address();
-  databaseUrl = `postgres://postgres:postgres@127.0.0.1:${address.port}/postgres`;
+  const server = await servePGlite(pglite, { port: Number(process.env.DEV_DB_PORT ?? 0) });
+  databaseUrl = `postgres://postgres:postgres@127.0.0.1:${server.port}/postgres`;
   stopDatabase = async () => {
-    await server.stop();
+    await server.close();
     await pglite.close();
   };
   console.log(`embedded Postgres (PGlite) on ${databaseUrl}, data in .data/pglite`);

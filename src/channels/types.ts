@@ -76,6 +76,8 @@ export type InboundEvent = InboundMessageEvent | StatusEvent | IgnoredEvent;
 
 /** What an adapter sees of a webhook request; the raw body is verified before it is parsed. */
 export type WebhookRequest = {
+  /** The channel the webhook URL names (Telegram update ids are only unique per bot). */
+  channelId: string;
   method: string;
   /** The public URL the provider called (PUBLIC_URL + path + query), as signatures cover it. */
   url: string;

@@ -17,8 +17,16 @@ export function createServices(
   const env = parseEnv(bindings);
   const log = createLogger(env.LOG_LEVEL, { requestId });
   const database = new DatabaseHandle(env, log);
-  const waitUntil = (promise: Promise<unknown>) =>
-    ctx.waitUntil(promise.catch((error) => log.error("background task failed", { error })));
+  // Background work of this invocation may still query after the response: the pool is closed
+  // only once all of it has settled.
+  const background = new Set<Promise<unknown>>();
+  const waitUntil = (promise: Promise<unknown>) => {
+    const tracked = promise
+      .catch((error) => log.error("background task failed", { error }))
+      .finally(() => background.delete(tracked));
+    background.add(tracked);
+    ctx.waitUntil(tracked);
+  };
   return {
     env,
     bindings,
@@ -31,6 +39,9 @@ export function createServices(
     },
     waitUntil,
     now: () => new Date(),
-    dispose: () => database.close(),
+    async dispose() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+      await database.close();
+    },
   };
 }

@@ -71,6 +71,7 @@ export async function handleWebhook<C extends Record<string, string>>(
 
   const url = new URL(c.req.url);
   const request: WebhookRequest = {
+    channelId: row.id,
     method: c.req.method,
     url: `${env.PUBLIC_URL}${url.pathname}${url.search}`,
     headers: c.req.raw.headers,

@@ -3,12 +3,11 @@
 // script that `npm run db:migrate` runs.
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type * as PG from "pg";
+import { servePGlite } from "../../scripts/pglite-server";
 
 const pg = createRequire(import.meta.url)("pg") as typeof PG;
 const root = path.resolve(import.meta.dirname, "../..");
@@ -26,14 +25,13 @@ export async function startDatabase(): Promise<TestDatabase> {
 
 async function embedded(): Promise<TestDatabase> {
   const pglite = await PGlite.create();
-  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 32 });
-  await server.start();
-  const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();
+  const server = await servePGlite(pglite);
+  const { port } = server;
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     kind: "pglite",
     async close() {
-      await server.stop();
+      await server.close();
       await pglite.close();
     },
   };

@@ -11,10 +11,33 @@ export const TEST_SECRETS = {
   LOCAL_JOBS_SIGNING_KEY: "test-only-local-jobs-signing-key",
 };
 
+/** Provider API base URLs, all pointing at the loopback fakes of test/support/fakes.ts. */
+export function providerUrls() {
+  const fakes = inject("fakesUrl");
+  return {
+    META_GRAPH_URL: `${fakes}/meta/v21.0`,
+    ZAPI_BASE_URL: `${fakes}/zapi`,
+    TWILIO_API_URL: `${fakes}/twilio`,
+    TELEGRAM_API_URL: `${fakes}/telegram`,
+    BUILDERBOT_API_URL: `${fakes}/builderbot`,
+  };
+}
+
+/** Switches job delivery from local to QStash (the loopback fake, with test signing keys). */
+export function qstashEnv() {
+  return {
+    QSTASH_URL: `${inject("fakesUrl")}/qstash`,
+    QSTASH_TOKEN: "qstash-test-token",
+    QSTASH_CURRENT_SIGNING_KEY: "sig_test_current_signing_key_0123456789",
+    QSTASH_NEXT_SIGNING_KEY: "sig_test_next_signing_key_9876543210",
+  };
+}
+
 export function testEnv(overrides: Record<string, unknown> = {}, driver: Driver = "pg"): Record<string, unknown> {
   return {
     ...bindings,
     ...TEST_SECRETS,
+    ...providerUrls(),
     DATABASE_URL: inject("databaseUrl"),
     ...(driver === "neon"
       ? { DATABASE_DRIVER: "neon", NEON_WS_PROXY: inject("neonProxy") }

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startDatabase } from "./database";
+import { startFakes } from "./fakes";
 import { startNeonProxy } from "./neon-proxy";
 
 declare module "vitest" {
@@ -7,18 +8,22 @@ declare module "vitest" {
     databaseUrl: string;
     databaseKind: "pglite" | "postgres";
     neonProxy: string;
+    fakesUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const database = await startDatabase();
   const proxy = await startNeonProxy();
+  const fakes = await startFakes();
+  project.provide("fakesUrl", fakes.url);
   project.provide("databaseUrl", database.url);
   project.provide("databaseKind", database.kind);
   project.provide("neonProxy", proxy.address);
   console.log(`test database: ${database.kind} (${new URL(database.url).host})`);
   return async () => {
     await proxy.close();
+    await fakes.close();
     await database.close();
   };
 }

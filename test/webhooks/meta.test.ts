@@ -1,0 +1,269 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { interactionEvents, messages, outbox, tickets } from "@/db/schema";
+import { withDb } from "../support/db";
+import { createTenant, unique } from "../support/fixtures";
+import { call } from "../support/http";
+import { metaMessagePayload, metaStatusPayload, postMeta, wamid } from "../support/meta";
+import { createChannel } from "../support/provider";
+
+async function setup() {
+  const tenant = await createTenant();
+  const phoneNumberId = unique("pn");
+  const config = {
+    phoneNumberId,
+    accessToken: "EAAG-test",
+    appSecret: unique("secret"),
+    verifyToken: unique("verify"),
+  };
+  const channel = await createChannel(tenant.token, { type: "whatsapp_meta", config });
+  return { tenant, channel, config, phoneNumberId };
+}
+
+const counts = (channelId: string) =>
+  withDb(async (db) => {
+    const [row] = await db
+      .select({
+        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
+        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
+        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
+      })
+      .from(sql`(select 1) as one`);
+    return row;
+  });
+
+describe("Meta WhatsApp webhook", () => {
+  it("answers the subscription handshake only with the right verify token", async () => {
+    const { channel, config } = await setup();
+    const ok = await call(
+      `/webhooks/meta/${channel.id}?hub.mode=subscribe&hub.verify_token=${config.verifyToken}&hub.challenge=1158201444`,
+    );
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.text).toBe("1158201444");
+    const wrong = await call(`/webhooks/meta/${channel.id}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    expect(wrong.status).toBe(403);
+  });
+
+  it("stores a signed text message as contact, ticket and message", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    const id = wamid();
+    const res = await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { id, type: "text", text: { body: "Olá, quero um orçamento" } }),
+    );
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1, duplicates: 0 });
+    const list = await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token });
+    expect(list.body.data).toHaveLength(1);
+    const ticket = list.body.data[0];
+    expect(ticket).toMatchObject({
+      status: "open",
+      number: 1,
+      contact: { phone: "+5511987654321", name: "Maria Cliente" },
+      unreadCount: 1,
+    });
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject({
+      direction: "inbound",
+      type: "text",
+      text: "Olá, quero um orçamento",
+      providerMessageId: id,
+      status: "received",
+    });
+  });
+
+  it("rejects a bad signature with 401 and stores nothing", async () => {
+    const { channel, config, phoneNumberId } = await setup();
+    const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "forged" } });
+    for (const signature of ["sha256=deadbeef", "", `sha256=${"0".repeat(64)}`]) {
+      const res = await postMeta(channel.id, config.appSecret, payload, { signature });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    const other = await postMeta(channel.id, "another-app-secret", payload);
+    expect(other.status).toBe(401);
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("stores a duplicate delivery once", async () => {
+    const { channel, config, phoneNumberId } = await setup();
+    const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "duplicado" } });
+    const first = await postMeta(channel.id, config.appSecret, payload);
+    const second = await postMeta(channel.id, config.appSecret, payload);
+    expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+  });
+
+  it("stores ten concurrent deliveries of one message once, with one job", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "ao mesmo tempo" } });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => postMeta(channel.id, config.appSecret, payload)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
+    expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
+  });
+
+  it("rejects a malformed body with 400 problem+json and stores nothing", async () => {
+    const { channel, config, phoneNumberId } = await setup();
+    for (const body of [
+      "{not json",
+      JSON.stringify({ object: "whatsapp_business_account" }),
+      JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text" })),
+    ]) {
+      const res = await postMeta(channel.id, config.appSecret, body);
+      expect(res.status, res.text).toBe(400);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "x" } });
+    expect((await postMeta("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", config.appSecret, payload)).status).toBe(404);
+    expect((await postMeta("not-a-uuid", config.appSecret, payload)).status).toBe(404);
+    await call(`/api/channels/${channel.id}`, { method: "PATCH", token: tenant.token, json: { active: false } });
+    const res = await postMeta(channel.id, config.appSecret, payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe("ignored");
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it.each([
+    [
+      { type: "audio", audio: { id: "m1", mime_type: "audio/ogg; codecs=opus", voice: true } },
+      { type: "audio", media: { providerMediaId: "m1", mimeType: "audio/ogg; codecs=opus" } },
+    ],
+    [
+      { type: "image", image: { id: "m2", mime_type: "image/jpeg", caption: "foto" } },
+      { type: "image", text: "foto", media: { providerMediaId: "m2", caption: "foto" } },
+    ],
+    [
+      { type: "document", document: { id: "m3", mime_type: "application/pdf", filename: "nota.pdf" } },
+      { type: "document", media: { filename: "nota.pdf" } },
+    ],
+    [
+      { type: "video", video: { id: "m4", mime_type: "video/mp4" } },
+      { type: "video", media: { providerMediaId: "m4" } },
+    ],
+    [{ type: "sticker", sticker: { id: "m5", mime_type: "image/webp" } }, { type: "sticker" }],
+    [
+      { type: "location", location: { latitude: -23.55, longitude: -46.63, name: "Paulista" } },
+      { type: "location", content: { latitude: -23.55, longitude: -46.63, name: "Paulista" } },
+    ],
+    [
+      { type: "contacts", contacts: [{ name: { formatted_name: "João" }, phones: [{ phone: "+5511911112222" }] }] },
+      { type: "contact" },
+    ],
+    [
+      { type: "interactive", interactive: { type: "button_reply", button_reply: { id: "yes", title: "Sim" } } },
+      { type: "interactive", text: "Sim", content: { replyId: "yes" } },
+    ],
+    [
+      { type: "interactive", interactive: { type: "list_reply", list_reply: { id: "p2", title: "Plano 2" } } },
+      { type: "interactive", text: "Plano 2" },
+    ],
+    [
+      { type: "button", button: { payload: "STOP", text: "Parar" } },
+      { type: "interactive", text: "Parar", content: { replyId: "STOP" } },
+    ],
+    [
+      { type: "reaction", reaction: { message_id: "wamid.X", emoji: "👍" } },
+      { type: "reaction", text: "👍" },
+    ],
+  ])("stores a %j message", async (message, expected) => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    const res = await postMeta(channel.id, config.appSecret, metaMessagePayload(phoneNumberId, message));
+    expect(res.status, res.text).toBe(200);
+    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token })).body.data;
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject(expected);
+  });
+
+  it("ignores message types it does not handle, and other phone numbers' events", async () => {
+    const { channel, config, phoneNumberId } = await setup();
+    const unsupported = await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { type: "unsupported", errors: [{ code: 131051 }] }),
+    );
+    expect(unsupported.status).toBe(200);
+    expect(unsupported.body).toMatchObject({ messages: 0, ignored: 1 });
+    const other = await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload("someone-else", { type: "text", text: { body: "x" } }),
+    );
+    expect(other.body).toMatchObject({ messages: 0, ignored: 1 });
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("maps the Brazilian number without the ninth digit to the same contact", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { from: "5511987654321", type: "text", text: { body: "1" } }),
+    );
+    await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { from: "551187654321", type: "text", text: { body: "2" } }),
+    );
+    const list = await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token });
+    expect(list.body.data).toHaveLength(1);
+    const msgs = await call(`/api/tickets/${list.body.data[0].id}/messages`, { token: tenant.token });
+    expect(msgs.body.data).toHaveLength(2);
+  });
+
+  it("moves an outbound message's status forward only, and records failures with their code", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" } }),
+    );
+    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token })).body.data;
+    const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "Olá! Como posso ajudar?" },
+    });
+    expect(sent.status, sent.text).toBe(202);
+    const [outbound] = await withDb((db) => db.select().from(messages).where(eq(messages.id, sent.body.id)));
+    expect(outbound?.status).toBe("sent");
+    const pid = outbound?.providerMessageId as string;
+    const status = (s: string, extra = {}) =>
+      postMeta(channel.id, config.appSecret, metaStatusPayload(phoneNumberId, pid, s, extra));
+    await status("delivered");
+    await status("read");
+    await status("sent");
+    const after = await call(`/api/tickets/${ticket.id}/messages?limit=1`, { token: tenant.token });
+    expect(after.body.data[0]).toMatchObject({ status: "read", providerMessageId: pid });
+    expect(after.body.data[0].deliveredAt).not.toBeNull();
+
+    const second = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "outra" },
+    });
+    const [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, second.body.id)));
+    await postMeta(
+      channel.id,
+      config.appSecret,
+      metaStatusPayload(phoneNumberId, row?.providerMessageId as string, "failed", {
+        errors: [{ code: 131026, title: "Message undeliverable" }],
+      }),
+    );
+    const failed = await call(`/api/tickets/${ticket.id}/messages?limit=1`, { token: tenant.token });
+    expect(failed.body.data[0]).toMatchObject({
+      status: "failed",
+      error: { code: "131026", message: "Message undeliverable" },
+    });
+  });
+});
