@@ -6,7 +6,6 @@ export type JobContext = { jobId: string; attempt: number; maxAttempts: number }
 export type JobDefinition<S extends ZodType = ZodType> = {
   name: string;
   payload: S;
-  maxAttempts?: number;
   /** Idempotent: may run more than once for one job (redeliveries, takeovers after a crash). */
   handle(services: Services, payload: z.infer<S>, job: JobContext): Promise<Record<string, unknown> | undefined>;
   /** Runs once when the job becomes a dead letter, e.g. to mark a message failed. */

@@ -17,6 +17,8 @@ export type OutboundRequest =
   | { type: "template"; template: { name: string; language: string; variables?: string[] } };
 
 const SERVICE_WINDOW_MS = 24 * 3600 * 1000;
+/** Attempts of a send job: with the 10 s doubling backoff, about ten minutes of provider trouble. */
+export const SEND_MAX_ATTEMPTS = 6;
 
 /**
  * Validates and records an agent's message on a ticket, with its send job, in the caller's
@@ -87,6 +89,7 @@ export async function queueOutbound(
       organizationId: ticket.organizationId,
       payload: { messageId: message.id },
       dedupeKey: `message.send:${message.id}`,
+      maxAttempts: SEND_MAX_ATTEMPTS,
     },
   ]);
   return { message, jobs };

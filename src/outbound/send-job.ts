@@ -38,7 +38,6 @@ function baseUrl(env: Env, name: string, fallback: string): string {
 export const sendMessageJob = defineJob({
   name: "message.send",
   payload: z.object({ messageId: z.uuid() }),
-  maxAttempts: 6,
   async handle({ db, env, log }, { messageId }) {
     const [row] = await db
       .select({ message: messages, channel: channels, contact: contacts })
@@ -48,13 +47,16 @@ export const sendMessageJob = defineJob({
       .where(eq(messages.id, messageId));
     if (!row) throw new PermanentJobError(`message ${messageId} does not exist`);
     const { message, channel, contact } = row;
-    if (message.status !== "queued" || message.providerMessageId) return { skipped: message.status };
+    // Sendable: queued, or failed only because an earlier job gave up retrying (an admin retried
+    // the dead job). A message the provider refused or already took is never sent again.
+    const gaveUp = message.status === "failed" && message.error?.code === "gave_up";
+    if ((message.status !== "queued" && !gaveUp) || message.providerMessageId) return { skipped: message.status };
     const adapter = channel ? adapterFor(channel.type) : undefined;
     if (!channel || !adapter) throw new PermanentJobError("the message's channel is gone or cannot send");
 
     const config = await openCredentials(env, channel);
     const missing = adapter.sendFields.filter((field: string) => !config[field]);
-    const queued = and(eq(messages.id, message.id), eq(messages.status, "queued"));
+    const queued = and(eq(messages.id, message.id), eq(messages.status, message.status));
     if (env.SANDBOX || missing.length > 0) {
       const reason = env.SANDBOX ? "SANDBOX=true" : `channel has no ${missing.join(", ")}`;
       await db.update(messages).set({ status: "simulated", sentAt: new Date() }).where(queued);
@@ -80,7 +82,10 @@ export const sendMessageJob = defineJob({
         toOutbound(message),
       );
       await db.transaction(async (tx) => {
-        await tx.update(messages).set({ status: "sent", providerMessageId, sentAt: new Date() }).where(queued);
+        await tx
+          .update(messages)
+          .set({ status: "sent", providerMessageId, sentAt: new Date(), error: null })
+          .where(queued);
         await applyPendingStatuses(tx, channel.id, providerMessageId);
       });
       return { providerMessageId };

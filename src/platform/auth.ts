@@ -8,6 +8,7 @@ import { sha256Hex } from "./crypto";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { bearerSecurity, errorResponses } from "./openapi";
+import { enforceRateLimit } from "./request";
 
 export const API_KEY_PREFIX = "sb_";
 const ISSUER = "switchboard";
@@ -79,6 +80,14 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     : await userPrincipal(c, credential);
   if (!principal) throw new ApiError("UNAUTHORIZED", "The token or API key is invalid, expired or revoked.");
   c.set("principal", principal);
+  const { env } = c.var.services;
+  await enforceRateLimit(c, "api-org", principal.organizationId, {
+    limit: env.API_RATE_LIMIT_PER_MINUTE,
+    windowSeconds: 60,
+  });
+  if (principal.type === "api_key") {
+    await enforceRateLimit(c, "api-key", principal.id, { limit: env.API_KEY_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 });
+  }
   await next();
 });
 

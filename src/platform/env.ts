@@ -48,8 +48,9 @@ export const envSchema = z.object({
   BUILDERBOT_API_URL: optionalUrl,
   /** Webhook deliveries one channel may make per minute before 429. */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
-  /** API requests per minute per organization and per API key. */
+  /** API requests per minute per organization, and per API key within it. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optionalUrl,
 });
