@@ -13,8 +13,15 @@ const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
 const GSSENC_REQUEST = 80877104;
 
-type Unit = { conn: Connection; bytes: Uint8Array; terminate: boolean };
-type Connection = { id: number; socket: Socket; buffer: Buffer; pending: Buffer[]; startup: boolean; closed: boolean };
+type Unit = { conn: Connection; messages: Uint8Array[]; terminate: boolean };
+type Connection = {
+  id: number;
+  socket: Socket;
+  buffer: Buffer;
+  pending: Uint8Array[];
+  startup: boolean;
+  closed: boolean;
+};
 
 export async function servePGlite(
   db: PGlite,
@@ -41,12 +48,19 @@ export async function servePGlite(
         }
         const chunks: Uint8Array[] = [];
         try {
-          await db.runExclusive(() => db.execProtocolRawStream(unit.bytes, { onRawData: (data) => chunks.push(data) }));
+          // Message by message, as PGlite expects (an error surfaces with the message that caused
+          // it), but with no other connection's message in between.
+          await db.runExclusive(async () => {
+            for (const message of unit.messages) {
+              // onRawData hands out a view of PGlite memory that the next message overwrites: copy it.
+              await db.execProtocolRawStream(message, { onRawData: (data) => chunks.push(data.slice()) });
+            }
+          });
         } catch (error) {
           unit.conn.socket.destroy(error instanceof Error ? error : new Error(String(error)));
         }
         if (!unit.conn.closed && chunks.length) unit.conn.socket.write(Buffer.concat(chunks));
-        const lastType = unit.bytes.length ? lastMessageType(unit.bytes) : 0;
+        const lastType = unit.messages.at(-1)?.[0] ?? 0;
         const unfinished = lastType !== 0x53 /* S */ && lastType !== 0x51 /* Q */ && !unit.conn.startup;
         owner = db.isInTransaction() || unfinished ? unit.conn : null;
         if (unit.conn.closed && owner === unit.conn) await release(unit.conn);
@@ -87,7 +101,7 @@ export async function servePGlite(
             continue;
           }
           if (code === CANCEL_REQUEST) continue;
-          queue.push({ conn, bytes: new Uint8Array(message), terminate: false });
+          queue.push({ conn, messages: [new Uint8Array(message)], terminate: false });
           conn.startup = false;
           continue;
         }
@@ -98,12 +112,12 @@ export async function servePGlite(
         conn.buffer = conn.buffer.subarray(length);
         const type = message[0];
         if (type === 0x58 /* X */) {
-          queue.push({ conn, bytes: new Uint8Array(0), terminate: true });
+          queue.push({ conn, messages: [], terminate: true });
           continue;
         }
-        conn.pending.push(Buffer.from(message));
+        conn.pending.push(new Uint8Array(message));
         if (type === 0x53 /* S */ || type === 0x51 /* Q */ || type === 0x48 /* H */) {
-          queue.push({ conn, bytes: new Uint8Array(Buffer.concat(conn.pending)), terminate: false });
+          queue.push({ conn, messages: conn.pending, terminate: false });
           conn.pending = [];
         }
       }
@@ -113,7 +127,7 @@ export async function servePGlite(
       if (conn.closed) return;
       conn.closed = true;
       for (let i = queue.length - 1; i >= 0; i--) if (queue[i]?.conn === conn) queue.splice(i, 1);
-      queue.push({ conn, bytes: new Uint8Array(0), terminate: true });
+      queue.push({ conn, messages: [], terminate: true });
       void drain();
     };
     socket.on("close", closed);
@@ -127,16 +141,4 @@ export async function servePGlite(
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** Type byte of the last protocol message in a block of complete messages. */
-function lastMessageType(bytes: Uint8Array): number {
-  let offset = 0;
-  let type = 0;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  while (offset + 5 <= bytes.length) {
-    type = bytes[offset] ?? 0;
-    offset += 1 + view.getInt32(offset + 1);
-  }
-  return type;
 }

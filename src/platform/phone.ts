@@ -16,11 +16,21 @@ export function normalizePhone(
     .replace(/^whatsapp:/i, "")
     .replace(/@.*$/, "")
     .trim();
-  if (!/\d{6,}/.test(cleaned.replace(/\D/g, ""))) return null;
-  // Provider payloads (Meta wa_id, Z-API phone) carry the country code without a plus.
-  const withPlus = /^\d{10,15}$/.test(cleaned) ? `+${cleaned}` : cleaned;
+  const digits = cleaned.replace(/\D/g, "");
+  if (digits.length < 6 || digits.length > 15) return null;
+  // Provider payloads (Meta wa_id, Z-API phone) carry the country code without a plus; people
+  // type national numbers. A bare digit string is tried both ways, international first.
+  const candidates = cleaned.startsWith("+") ? [cleaned] : /^\d+$/.test(cleaned) ? [`+${cleaned}`, cleaned] : [cleaned];
+  for (const candidate of candidates) {
+    const e164 = toE164(candidate, defaultCountry);
+    if (e164) return e164;
+  }
+  return null;
+}
+
+function toE164(value: string, defaultCountry: Parameters<typeof parsePhoneNumberWithError>[1]): string | null {
   try {
-    const parsed = parsePhoneNumberWithError(withPlus, defaultCountry);
+    const parsed = parsePhoneNumberWithError(value, defaultCountry);
     let national = parsed.nationalNumber as string;
     if (parsed.countryCallingCode === "55" && national.length === 10 && /^[6-9]$/.test(national.charAt(2))) {
       national = `${national.slice(0, 2)}9${national.slice(2)}`;
@@ -29,8 +39,7 @@ export function normalizePhone(
       national = national.slice(1);
     }
     const e164 = `+${parsed.countryCallingCode}${national}`;
-    const check = parsePhoneNumberWithError(e164);
-    return check.isValid() ? e164 : null;
+    return parsePhoneNumberWithError(e164).isValid() ? e164 : null;
   } catch {
     return null;
   }

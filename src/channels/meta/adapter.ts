@@ -12,9 +12,10 @@ import {
 } from "../types";
 import { type MetaMessage, metaWebhook } from "./payload";
 
+// Without an access token the channel still receives; its sends are simulated.
 const config = z.object({
   phoneNumberId: z.string().min(1),
-  accessToken: z.string().min(1),
+  accessToken: z.string().min(1).optional(),
   appSecret: z.string().min(1),
   verifyToken: z.string().min(1),
 });

@@ -1,0 +1,91 @@
+// Test-only helpers shared by the contacts, queues, templates and tags suites. The rows they need
+// in exact states (tickets on a given channel and status, messages) are written straight through
+// the app's database layer, against the same database the gateway under test uses.
+import { eq, sql } from "drizzle-orm";
+import { channels, messages, organizations, type TicketStatus, tickets } from "@/db/schema";
+import type { Database } from "@/platform/db";
+import { PASSWORD, randomIp, type Tenant, unique } from "../../test/support/fixtures";
+import { call } from "../../test/support/http";
+
+export { withDb } from "../../test/support/db";
+
+export async function insertChannel(db: Database, organizationId: string) {
+  const [row] = await db
+    .insert(channels)
+    .values({ organizationId, type: "whatsapp", name: unique("channel"), credentials: "x", webhookSecret: "x" })
+    .returning();
+  if (!row) throw new Error("channel insert returned nothing");
+  return row;
+}
+
+export async function insertTicket(
+  db: Database,
+  values: { organizationId: string; contactId: string; channelId?: string; queueId?: string; status?: TicketStatus },
+) {
+  const [org] = await db
+    .update(organizations)
+    .set({ ticketSeq: sql`${organizations.ticketSeq} + 1` })
+    .where(eq(organizations.id, values.organizationId))
+    .returning({ seq: organizations.ticketSeq });
+  if (!org) throw new Error("no such organization");
+  const [row] = await db
+    .insert(tickets)
+    .values({ ...values, number: org.seq })
+    .returning();
+  if (!row) throw new Error("ticket insert returned nothing");
+  return row;
+}
+
+export async function insertMessage(
+  db: Database,
+  ticket: { id: string; organizationId: string; contactId: string; channelId: string | null },
+  body: string,
+) {
+  const [row] = await db
+    .insert(messages)
+    .values({
+      organizationId: ticket.organizationId,
+      ticketId: ticket.id,
+      channelId: ticket.channelId,
+      contactId: ticket.contactId,
+      direction: "inbound",
+      type: "text",
+      body,
+      status: "received",
+      senderType: "contact",
+    })
+    .returning();
+  if (!row) throw new Error("message insert returned nothing");
+  return row;
+}
+
+/** A user of the tenant with the given role, signed in. */
+export async function createMember(tenant: Tenant, role: "agent" | "supervisor" | "admin" = "agent", name = "Ari") {
+  const email = `${unique(role)}@example.com`;
+  const created = await call("/api/users", { token: tenant.token, json: { email, name, role, password: PASSWORD } });
+  if (created.status !== 201) throw new Error(`user create failed: ${created.status} ${created.text}`);
+  const login = await call("/api/auth/login", {
+    json: { email, password: PASSWORD },
+    headers: { "cf-connecting-ip": randomIp() },
+  });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
+  return { userId: created.body.user.id as string, token: login.body.token as string, email, name };
+}
+
+/** Follows nextCursor to the end, returning every id in order and the number of pages. */
+export async function collectPages(path: string, token: string, limit: number) {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const separator = path.includes("?") ? "&" : "?";
+    const res = await call(`${path}${separator}limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`, { token });
+    if (res.status !== 200) throw new Error(`page failed: ${res.status} ${res.text}`);
+    const page = res.body as { data: { id?: string; userId?: string }[]; nextCursor: string | null };
+    if (page.data.length > limit) throw new Error(`page larger than ${limit}`);
+    ids.push(...page.data.map((d) => d.id ?? d.userId ?? ""));
+    cursor = page.nextCursor;
+    pages += 1;
+  } while (cursor);
+  return { ids, pages };
+}

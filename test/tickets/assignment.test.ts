@@ -1,0 +1,132 @@
+// Auto-assignment: fewest open tickets under the maximum, race-free under concurrent webhooks.
+import { and, eq, inArray } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { ticketHistory, tickets } from "@/db/schema";
+import { withDb } from "../support/db";
+import { createTenant, PASSWORD, type Tenant, unique } from "../support/fixtures";
+import { call } from "../support/http";
+import { metaMessagePayload, postMeta } from "../support/meta";
+import { createChannel } from "../support/provider";
+
+async function agent(tenant: Tenant, queueId: string, options: { maxConcurrent: number; status?: string }) {
+  const email = `${unique("ag")}@example.com`;
+  const created = await call("/api/users", {
+    token: tenant.token,
+    json: { email, name: `Agent ${email}`, role: "agent", password: PASSWORD },
+  });
+  const id = created.body.user.id as string;
+  const res = await call(`/api/agents/${id}`, {
+    method: "PATCH",
+    token: tenant.token,
+    json: { queueIds: [queueId], maxConcurrent: options.maxConcurrent, status: options.status ?? "online" },
+  });
+  expect(res.status, res.text).toBe(200);
+  return id;
+}
+
+async function setup() {
+  const tenant = await createTenant();
+  const queue = await call("/api/queues", {
+    token: tenant.token,
+    json: { name: unique("Suporte "), slaFirstResponseMinutes: 15, slaResolutionMinutes: 240 },
+  });
+  expect(queue.status, queue.text).toBe(201);
+  const phoneNumberId = unique("pn");
+  const config = { phoneNumberId, accessToken: "t", appSecret: unique("s"), verifyToken: "v" };
+  const channel = await createChannel(tenant.token, { type: "whatsapp_meta", config, queueId: queue.body.id });
+  const inbound = (from: string) =>
+    postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { from, type: "text", text: { body: "oi" } }),
+    );
+  return { tenant, queueId: queue.body.id as string, channel, inbound };
+}
+
+const assignments = (organizationId: string) =>
+  withDb(async (db) => {
+    const rows = await db
+      .select({ id: tickets.id, assigneeId: tickets.assigneeId })
+      .from(tickets)
+      .where(eq(tickets.organizationId, organizationId));
+    const history = rows.length
+      ? await db
+          .select()
+          .from(ticketHistory)
+          .where(
+            and(
+              inArray(
+                ticketHistory.ticketId,
+                rows.map((r) => r.id),
+              ),
+              eq(ticketHistory.action, "assigned"),
+            ),
+          )
+      : [];
+    return { rows, history };
+  });
+
+describe("auto-assignment", () => {
+  it("gives a new ticket to the online agent with the fewest open tickets, and SLA due times from the queue", async () => {
+    const { tenant, queueId, inbound } = await setup();
+    const busy = await agent(tenant, queueId, { maxConcurrent: 5 });
+    const first = await inbound("5511900000001");
+    expect(first.status).toBe(200);
+    const free = await agent(tenant, queueId, { maxConcurrent: 5 });
+    await agent(tenant, queueId, { maxConcurrent: 5, status: "offline" });
+    await inbound("5511900000002");
+    const list = await call(`/api/tickets?queueId=${queueId}`, { token: tenant.token });
+    const byPhone = Object.fromEntries(
+      list.body.data.map((t: { contact: { phone: string }; assigneeId: string }) => [t.contact.phone, t]),
+    );
+    expect(byPhone["+5511900000001"].assigneeId).toBe(busy);
+    expect(byPhone["+5511900000002"].assigneeId).toBe(free);
+    const ticket = byPhone["+5511900000002"];
+    expect(Date.parse(ticket.firstResponseDueAt) - Date.parse(ticket.createdAt)).toBeCloseTo(15 * 60_000, -4);
+    expect(Date.parse(ticket.resolutionDueAt) - Date.parse(ticket.createdAt)).toBeCloseTo(240 * 60_000, -4);
+  });
+
+  it("leaves tickets unassigned when nobody is available and hands them out when an agent comes online", async () => {
+    const { tenant, queueId, inbound } = await setup();
+    const later = await agent(tenant, queueId, { maxConcurrent: 2, status: "offline" });
+    for (const n of [1, 2, 3]) await inbound(`551190000010${n}`);
+    const waiting = await call("/api/tickets?assigneeId=none", { token: tenant.token });
+    expect(waiting.body.data).toHaveLength(3);
+    const online = await call(`/api/agents/${later}`, {
+      method: "PATCH",
+      token: tenant.token,
+      json: { status: "online" },
+    });
+    expect(online.body.status).toBe("online");
+    expect((await call(`/api/agents/${later}`, { token: tenant.token })).body.openTickets).toBe(2);
+    expect((await call("/api/tickets?assigneeId=none", { token: tenant.token })).body.data).toHaveLength(1);
+  });
+
+  it("keeps its invariants under 50 concurrent inbound webhooks", { timeout: 180_000 }, async () => {
+    const started = Date.now();
+    const { tenant, queueId, inbound } = await setup();
+    const agents = [
+      await agent(tenant, queueId, { maxConcurrent: 10 }),
+      await agent(tenant, queueId, { maxConcurrent: 10 }),
+      await agent(tenant, queueId, { maxConcurrent: 10 }),
+    ];
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => inbound(`55119${String(10_000_000 + i).padStart(8, "0")}`)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+    console.log(`50 concurrent webhooks in ${Date.now() - started} ms`);
+    const { rows, history } = await assignments(tenant.organizationId);
+    expect(rows).toHaveLength(50);
+    const load = new Map<string, number>();
+    for (const row of rows) if (row.assigneeId) load.set(row.assigneeId, (load.get(row.assigneeId) ?? 0) + 1);
+    for (const id of agents) expect(load.get(id), `agent ${id}`).toBe(10);
+    expect(rows.filter((r) => r.assigneeId === null)).toHaveLength(20);
+    // No ticket was assigned twice.
+    expect(new Set(history.map((h) => h.ticketId)).size).toBe(history.length);
+    expect(history).toHaveLength(30);
+    const numbers = await withDb((db) =>
+      db.select({ n: tickets.number }).from(tickets).where(eq(tickets.organizationId, tenant.organizationId)),
+    );
+    expect(new Set(numbers.map((r) => r.n)).size).toBe(50);
+  });
+});
