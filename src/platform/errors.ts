@@ -46,7 +46,7 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
-    readonly extra: { errors?: ValidationIssue[]; retryAfter?: number } = {},
+    readonly extra: { errors?: ValidationIssue[]; retryAfter?: number; headers?: Record<string, string> } = {},
   ) {
     super(message ?? titles[code]);
     this.status = errorCodes[code];
@@ -83,10 +83,16 @@ export function problemBody(
 export function problemResponse(
   code: ErrorCode,
   detail: string,
-  extra: { instance?: string; requestId?: string; errors?: ValidationIssue[]; retryAfter?: number } = {},
+  extra: {
+    instance?: string;
+    requestId?: string;
+    errors?: ValidationIssue[];
+    retryAfter?: number;
+    headers?: Record<string, string>;
+  } = {},
 ): Response {
-  const { retryAfter, ...rest } = extra;
-  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  const { retryAfter, headers: extraHeaders, ...rest } = extra;
+  const headers: Record<string, string> = { ...extraHeaders, "content-type": "application/problem+json" };
   if (rest.requestId) headers["x-request-id"] = rest.requestId;
   if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
   return new Response(JSON.stringify(problemBody(code, detail, rest)), {

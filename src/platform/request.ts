@@ -10,11 +10,11 @@ export function clientIp(c: AppContext): string {
 export async function enforceRateLimit(c: AppContext, bucket: string, key: string, rule: RateLimitRule) {
   const { env, waitUntil } = c.var.services;
   const result = await createRateLimiter(env, waitUntil).limit(bucket, key, rule);
-  c.header("ratelimit-limit", String(result.limit));
-  c.header("ratelimit-remaining", String(result.remaining));
+  const headers = { "ratelimit-limit": String(result.limit), "ratelimit-remaining": String(result.remaining) };
   if (!result.success) {
     const retryAfter = Math.max(1, Math.ceil((result.reset - Date.now()) / 1000));
     c.var.services.log.warn("rate limited", { bucket, retryAfter });
-    throw new ApiError("RATE_LIMITED", `Too many requests; retry in ${retryAfter} s.`, { retryAfter });
+    throw new ApiError("RATE_LIMITED", `Too many requests; retry in ${retryAfter} s.`, { retryAfter, headers });
   }
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
 }

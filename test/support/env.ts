@@ -33,6 +33,11 @@ export function qstashEnv() {
   };
 }
 
+/** Rate limits through @upstash/ratelimit against the real Redis behind the REST bridge. */
+export function upstashEnv() {
+  return { UPSTASH_REDIS_REST_URL: inject("upstashUrl"), UPSTASH_REDIS_REST_TOKEN: "upstash-test-token" };
+}
+
 export function testEnv(overrides: Record<string, unknown> = {}, driver: Driver = "pg"): Record<string, unknown> {
   return {
     ...bindings,

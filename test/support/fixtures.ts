@@ -23,7 +23,7 @@ export type Tenant = {
 };
 
 /** Registers a fresh organization with its admin and an admin API key. */
-export async function createTenant(options: Pick<CallOptions, "driver"> = {}): Promise<Tenant> {
+export async function createTenant(options: Pick<CallOptions, "driver" | "env"> = {}): Promise<Tenant> {
   const email = `${unique("admin")}@example.com`;
   const registered = await call("/api/auth/register", {
     ...options,

@@ -2,6 +2,7 @@ import type { TestProject } from "vitest/node";
 import { startDatabase } from "./database";
 import { startFakes } from "./fakes";
 import { startNeonProxy } from "./neon-proxy";
+import { startUpstashBridge } from "./upstash-bridge";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,6 +10,7 @@ declare module "vitest" {
     databaseKind: "pglite" | "postgres";
     neonProxy: string;
     fakesUrl: string;
+    upstashUrl: string;
   }
 }
 
@@ -17,6 +19,8 @@ export default async function setup(project: TestProject) {
   const proxy = await startNeonProxy();
   const fakes = await startFakes();
   project.provide("fakesUrl", fakes.url);
+  const upstash = await startUpstashBridge();
+  project.provide("upstashUrl", upstash.url);
   project.provide("databaseUrl", database.url);
   project.provide("databaseKind", database.kind);
   project.provide("neonProxy", proxy.address);
@@ -24,6 +28,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await proxy.close();
     await fakes.close();
+    await upstash.close();
     await database.close();
   };
 }
