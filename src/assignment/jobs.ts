@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineJob } from "@/jobs/define";
 import type { Services } from "@/platform/services";
 import { autoAssign, unassignedBacklog } from "./assign";

@@ -12,6 +12,7 @@ import type { Env } from "@/platform/env";
 import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
+import { forgetChannel } from "@/webhooks/channel-cache";
 import { adapterFor } from "./registry";
 import { type ChannelRow, openCredentials, openWebhookSecret, sealCredentials, sealWebhookSecret } from "./secrets";
 import { channelSettings, readSettings } from "./settings";
@@ -244,6 +245,7 @@ export function registerChannelRoutes(app: App) {
     }
     const [updated] = await db.update(channels).set(changes).where(eq(channels.id, row.id)).returning();
     if (!updated) throw new ApiError("NOT_FOUND", "No such channel in this organization.");
+    forgetChannel(row.id);
     await audit(db, {
       organizationId: principal.organizationId,
       actor: principal,
@@ -260,6 +262,7 @@ export function registerChannelRoutes(app: App) {
     const principal = c.var.principal;
     const row = await getChannel(db, principal.organizationId, c.req.valid("param").id);
     await db.delete(channels).where(eq(channels.id, row.id));
+    forgetChannel(row.id);
     await audit(db, {
       organizationId: principal.organizationId,
       actor: principal,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Per-channel behaviour, stored in channels.settings. */
 export const channelSettings = z.object({

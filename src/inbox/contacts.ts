@@ -1,9 +1,71 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Sender } from "@/channels/types";
-import { contactIdentities, contacts } from "@/db/schema";
+import { contactIdentities, contacts, tickets } from "@/db/schema";
 import type { Transaction } from "@/platform/db";
 
 export type ContactRow = typeof contacts.$inferSelect;
+type ActiveTicket = { id: string; status: "open" | "pending"; assigneeId: string | null };
+
+function phoneUpsert(tx: Transaction, organizationId: string, phone: string, name: string | undefined, at: Date) {
+  return tx
+    .insert(contacts)
+    .values({ organizationId, phone, name: name ?? null, lastInboundAt: at })
+    .onConflictDoUpdate({
+      target: [contacts.organizationId, contacts.phone],
+      targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,
+      // A name the team typed wins over the provider's profile name.
+      set: { name: sql`coalesce(${contacts.name}, excluded.name)`, lastInboundAt: at },
+    });
+}
+
+/**
+ * The sender's contact (created on first contact) and their active ticket on the channel, locked,
+ * if there is one. For phone senders this is one round trip: the upsert and the locking lookup
+ * share a statement, which matters on the hot path of every inbound message.
+ */
+export async function contactWithActiveTicket(
+  tx: Transaction,
+  organizationId: string,
+  channelId: string,
+  from: Sender,
+  at: Date,
+): Promise<{ contactId: string; active: ActiveTicket | null }> {
+  if (from.phone) {
+    const upsert = phoneUpsert(tx, organizationId, from.phone, from.name, at).returning({ id: contacts.id });
+    const { rows } = await tx.execute<{
+      contact_id: string;
+      id: string | null;
+      status: ActiveTicket["status"];
+      assignee_id: string | null;
+    }>(sql`
+      with contact as (${upsert.getSQL()})
+      select contact.id as contact_id, t.id, t.status, t.assignee_id
+      from contact left join lateral (
+        select id, status, assignee_id from ${tickets}
+        where channel_id = ${channelId} and contact_id = contact.id and status in ('open', 'pending')
+        for update
+      ) t on true`);
+    const row = rows[0];
+    if (!row) throw new Error("contact upsert returned nothing");
+    return {
+      contactId: row.contact_id,
+      active: row.id ? { id: row.id, status: row.status, assigneeId: row.assignee_id } : null,
+    };
+  }
+  const contact = await resolveContact(tx, organizationId, from, at);
+  const [active] = await tx
+    .select({ id: tickets.id, status: tickets.status, assigneeId: tickets.assigneeId })
+    .from(tickets)
+    .where(
+      and(
+        eq(tickets.channelId, channelId),
+        eq(tickets.contactId, contact.id),
+        sql`${tickets.status} in ('open', 'pending')`,
+      ),
+    )
+    .for("update");
+  return { contactId: contact.id, active: (active as ActiveTicket | undefined) ?? null };
+}
 
 /**
  * The contact behind an inbound sender, created on first contact. Phone senders are unique per
@@ -16,16 +78,7 @@ export async function resolveContact(
   at: Date,
 ): Promise<ContactRow> {
   if (from.phone) {
-    const [contact] = await tx
-      .insert(contacts)
-      .values({ organizationId, phone: from.phone, name: from.name ?? null, lastInboundAt: at })
-      .onConflictDoUpdate({
-        target: [contacts.organizationId, contacts.phone],
-        targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,
-        // A name the team typed wins over the provider's profile name.
-        set: { name: sql`coalesce(${contacts.name}, excluded.name)`, lastInboundAt: at },
-      })
-      .returning();
+    const [contact] = await phoneUpsert(tx, organizationId, from.phone, from.name, at).returning();
     if (!contact) throw new Error("contact upsert returned nothing");
     return contact;
   }

@@ -5,7 +5,7 @@ import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
 import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
-import { resolveContact } from "./contacts";
+import { contactWithActiveTicket } from "./contacts";
 import { applyStatus, type StatusUpdate } from "./statuses";
 import { ticketForInbound } from "./tickets";
 
@@ -40,27 +40,29 @@ async function storeEvent(
       payload: raw,
       normalized,
       reference: event.kind === "status" ? event.providerMessageId : null,
+      // A message is fully handled by this transaction (or the whole thing rolls back); a status
+      // may find no message yet and stay unprocessed for the send job.
+      processedAt: event.kind === "message" ? new Date() : null,
     })
     .onConflictDoNothing({ target: [interactionEvents.provider, interactionEvents.idempotencyKey] })
     .returning({ id: interactionEvents.id });
   return stored;
 }
 
-async function ingestMessage(
-  tx: Transaction,
-  channel: IngestChannel,
-  event: InboundMessageEvent,
-  eventId: string,
-): Promise<NewJob[]> {
-  const contact = await resolveContact(tx, channel.organizationId, event.from, event.timestamp);
-  const { ticket, opened } = await ticketForInbound(tx, channel, contact.id, event.timestamp);
-  const [message] = await tx
+async function ingestMessage(tx: Transaction, channel: IngestChannel, event: InboundMessageEvent): Promise<NewJob[]> {
+  const at = event.timestamp;
+  const { contactId, active } = await contactWithActiveTicket(tx, channel.organizationId, channel.id, event.from, at);
+  const { ticket, opened } =
+    active?.status === "open"
+      ? { ticket: active, opened: "existing" as const }
+      : await ticketForInbound(tx, channel, contactId, at);
+  const insert = tx
     .insert(messages)
     .values({
       organizationId: channel.organizationId,
       ticketId: ticket.id,
       channelId: channel.id,
-      contactId: contact.id,
+      contactId,
       direction: "inbound",
       type: event.type,
       body: event.text ?? null,
@@ -69,25 +71,22 @@ async function ingestMessage(
       providerMessageId: event.providerMessageId,
       status: "received",
       senderType: "contact",
-      createdAt: event.timestamp,
+      createdAt: at,
     })
     .onConflictDoNothing({ target: [messages.channelId, messages.providerMessageId] })
     .returning({ id: messages.id });
-  if (!message) return [];
-  await tx
-    .update(tickets)
-    .set({
-      lastMessageAt: sql`greatest(${tickets.lastMessageAt}, ${event.timestamp})`,
-      lastInboundAt: sql`greatest(${tickets.lastInboundAt}, ${event.timestamp})`,
-      unreadCount: sql`${tickets.unreadCount} + 1`,
-    })
-    .where(eq(tickets.id, ticket.id));
-  await tx.update(interactionEvents).set({ processedAt: new Date() }).where(eq(interactionEvents.id, eventId));
-  const jobs: NewJob[] = [];
-  if (opened !== "existing" && !ticket.assigneeId) {
-    jobs.push({ name: "ticket.assign", organizationId: channel.organizationId, payload: { ticketId: ticket.id } });
-  }
-  return jobs;
+  // The message and the ticket's counters in one round trip; nothing is touched for a duplicate.
+  const { rows } = await tx.execute<{ id: string }>(sql`
+    with inserted as (${insert.getSQL()})
+    update ${tickets} set
+      last_message_at = greatest(last_message_at, ${at}),
+      last_inbound_at = greatest(last_inbound_at, ${at}),
+      unread_count = unread_count + 1,
+      updated_at = now()
+    where id = ${ticket.id} and exists (select 1 from inserted)
+    returning id`);
+  if (rows.length === 0 || opened === "existing" || ticket.assigneeId) return [];
+  return [{ name: "ticket.assign", organizationId: channel.organizationId, payload: { ticketId: ticket.id } }];
 }
 
 /**
@@ -114,7 +113,7 @@ export async function ingest(
         continue;
       }
       if (event.kind === "message") {
-        pending.push(...(await ingestMessage(tx, channel, event, stored.id)));
+        pending.push(...(await ingestMessage(tx, channel, event)));
         result.messages += 1;
       } else {
         const update: StatusUpdate = {

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { ProviderError } from "@/channels/http";
 import { adapterFor } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { openCredentials, openWebhookSecret } from "@/channels/secrets";
 import { readSettings } from "@/channels/settings";
 import { type ChannelAdapter, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
@@ -9,6 +9,7 @@ import { ingest } from "@/inbox/ingest";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { createRateLimiter } from "@/platform/ratelimit";
+import { cachedChannel } from "./channel-cache";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const channelId = z.uuid();
@@ -17,23 +18,29 @@ type Ctx = Context<AppEnv>;
 
 /** The channel a webhook names, with its credentials opened, or a problem response. */
 async function loadChannel<C extends Record<string, string>>(c: Ctx, adapter: ChannelAdapter<C>) {
-  const { db, env, requestId } = c.var.services;
+  const { db, env, log, requestId } = c.var.services;
   const id = c.req.param("channelId");
   if (!id || !channelId.safeParse(id).success) {
     return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
   }
-  const [row] = await db
-    .select()
-    .from(channels)
-    .where(and(eq(channels.id, id), eq(channels.type, adapter.type)));
-  if (!row) return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
-  const config = adapter.configSchema.safeParse(await openCredentials(env, row));
-  if (!config.success) {
-    c.var.services.log.error("stored channel credentials do not match the adapter's schema", { channelId: row.id });
+  const loaded = await cachedChannel(`${adapter.type}:${id}`, async () => {
+    const [row] = await db
+      .select()
+      .from(channels)
+      .where(and(eq(channels.id, id), eq(channels.type, adapter.type)));
+    if (!row) return undefined;
+    const config = adapter.configSchema.safeParse(await openCredentials(env, row));
+    if (!config.success) {
+      log.error("stored channel credentials do not match the adapter's schema", { channelId: row.id });
+      return { row, config: null, secret: "" };
+    }
+    return { row, config: config.data, secret: await openWebhookSecret(env, row) };
+  });
+  if (!loaded) return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
+  if (!loaded.config) {
     return { error: problemResponse("MISCONFIGURED", "The channel's stored configuration is invalid.", { requestId }) };
   }
-  const secret = await openWebhookSecret(env, row);
-  return { row, config: config.data, secret };
+  return { row: loaded.row, config: loaded.config, secret: loaded.secret };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { hmacSha256Hex, timingSafeEqual } from "@/platform/crypto";
 import { normalizePhone } from "@/platform/phone";
 import { jsonOrEmpty, providerFetch } from "../http";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The subset of the WhatsApp Cloud API webhook that Switchboard reads. Unknown fields pass
 // through (Meta adds fields without notice); missing required ones make the body malformed.

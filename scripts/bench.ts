@@ -1,0 +1,207 @@
+// npm run bench: ingest throughput of the gateway against a baseline Worker, in the same run.
+//
+// Both Workers run in workerd under `wrangler dev` on the machine's PostgreSQL (BENCH_DATABASE_URL,
+// default postgres://postgres@127.0.0.1:5432/test; a fresh database is created and dropped).
+// autocannon fires signed WhatsApp (Meta) webhooks, each a new message id from one of 200
+// customers, at the gateway, and the same bodies at the baseline, which only inserts the raw
+// body into one table. Printed: requests/s, p50/p99 latency, and the gateway/baseline ratio.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import net from "node:net";
+import path from "node:path";
+import autocannon from "autocannon";
+import pg from "pg";
+import { migrateDatabase } from "./migrate.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const duration = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess) {
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function startWorker(args: string[], port: number, vars: Record<string, string>): ChildProcess {
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  return spawn(
+    path.join(root, "node_modules", ".bin", "wrangler"),
+    ["dev", ...args, "--port", String(port), "--ip", "127.0.0.1", ...varArgs],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
+}
+
+async function run(url: string, bodies: () => { body: string; headers: Record<string, string> }) {
+  const result = await autocannon({
+    url,
+    method: "POST",
+    connections,
+    duration,
+    requests: [
+      {
+        setupRequest: (req: autocannon.Request) => {
+          const { body, headers } = bodies();
+          return { ...req, body, headers: { ...req.headers, ...headers } };
+        },
+      },
+    ],
+  });
+  const failures = result.non2xx + result.errors + result.timeouts;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    failures,
+  };
+}
+
+const name = `switchboard_bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`create database ${name}`);
+const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+const children: ChildProcess[] = [];
+
+try {
+  await migrateDatabase(dbUrl);
+  const setup = new pg.Client({ connectionString: dbUrl });
+  await setup.connect();
+  await setup.query(
+    "create table bench_raw (id bigserial primary key, body jsonb not null, received_at timestamptz not null default now())",
+  );
+  await setup.end();
+
+  const [gatewayPort, baselinePort] = [await freePort(), await freePort()];
+  const secrets = {
+    DATABASE_URL: dbUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    JWT_SECRET: randomBytes(48).toString("base64url"),
+    LOCAL_JOBS_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    LOG_LEVEL: "error",
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
+    REGISTER_MAX_PER_IP: "1000",
+  };
+  children.push(startWorker(["--config", "wrangler.toml"], gatewayPort, secrets));
+  children.push(startWorker(["--config", "bench/wrangler.baseline.toml"], baselinePort, { DATABASE_URL: dbUrl }));
+  const gateway = `http://127.0.0.1:${gatewayPort}`;
+  const baseline = `http://127.0.0.1:${baselinePort}`;
+  await waitFor(`${gateway}/api/health`, children[0] as ChildProcess);
+  await waitFor(baseline, children[1] as ChildProcess);
+
+  const registered = (await (
+    await fetch(`${gateway}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        organizationName: "Bench",
+        name: "Bench",
+        email: `bench-${Date.now()}@example.com`,
+        password: "benchmark password 1",
+      }),
+    })
+  ).json()) as { token: string };
+  const appSecret = randomBytes(16).toString("hex");
+  const phoneNumberId = "100200300";
+  const channel = (await (
+    await fetch(`${gateway}/api/channels`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${registered.token}` },
+      body: JSON.stringify({
+        type: "whatsapp_meta",
+        name: "bench",
+        config: { phoneNumberId, accessToken: "x", appSecret, verifyToken: "v" },
+      }),
+    })
+  ).json()) as { id: string };
+
+  let n = 0;
+  const webhook = () => {
+    n += 1;
+    const from = `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`;
+    const body = JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "1",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
+                contacts: [{ profile: { name: `Cliente ${n % 200}` }, wa_id: from }],
+                messages: [
+                  {
+                    from,
+                    id: `wamid.bench.${Date.now()}.${n}`,
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: "text",
+                    text: { body: `mensagem ${n}` },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+    return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
+  };
+
+  // Warm both isolates, then measure; the order alternates the load so neither runs only "cold".
+  await run(`${baseline}/`, webhook);
+  await run(`${gateway}/webhooks/meta/${channel.id}`, webhook);
+  const base = await run(`${baseline}/`, webhook);
+  const ingest = await run(`${gateway}/webhooks/meta/${channel.id}`, webhook);
+
+  const stored = new pg.Client({ connectionString: dbUrl });
+  await stored.connect();
+  const { rows } = await stored.query(
+    "select (select count(*) from messages)::int as messages, (select count(*) from tickets)::int as tickets",
+  );
+  await stored.end();
+
+  const fmt = (r: typeof base) =>
+    `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
+  console.log(`\nbenchmark: ${duration} s, ${connections} connections, PostgreSQL at ${new URL(serverUrl).host}`);
+  console.log(`baseline (insert raw body)   ${fmt(base)}`);
+  console.log(`gateway (Meta webhook)       ${fmt(ingest)}`);
+  console.log(
+    `ratio gateway/baseline       ${(ingest.rps / base.rps).toFixed(2)} throughput, ${(ingest.p50 / Math.max(1, base.p50)).toFixed(2)} p50 latency`,
+  );
+  console.log(`stored by the gateway: ${rows[0]?.messages} messages in ${rows[0]?.tickets} tickets`);
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 1000));
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+console.log("\nbundle sizes:");
+const build = spawn(process.execPath, [path.join(root, "scripts", "build.ts")], { stdio: "inherit" });
+await new Promise((resolve) => build.on("exit", resolve));

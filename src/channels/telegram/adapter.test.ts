@@ -1,0 +1,331 @@
+import { describe, expect, inject, it } from "vitest";
+import { fakeRequests, scriptFake } from "../../../test/support/provider";
+import {
+  botToken,
+  callbackQueryUpdate,
+  GROUP_CHAT,
+  PRIVATE_CHAT,
+  telegramMessage,
+  telegramUpdate,
+} from "../../../test/support/telegram";
+import { ProviderError } from "../http";
+import { channelSettings } from "../settings";
+import {
+  MalformedPayloadError,
+  type OutboundMessage,
+  type ProviderContext,
+  type Recipient,
+  type WebhookRequest,
+} from "../types";
+import { telegramAdapter } from "./adapter";
+
+const defaults = channelSettings.parse({});
+const CHANNEL = "01930000-0000-7000-8000-0000000000aa";
+
+function webhook(body: unknown, secret?: string): WebhookRequest {
+  const headers = new Headers({ "content-type": "application/json" });
+  if (secret !== undefined) headers.set("X-Telegram-Bot-Api-Secret-Token", secret);
+  return {
+    channelId: CHANNEL,
+    method: "POST",
+    url: `http://localhost:8787/webhooks/telegram/${CHANNEL}`,
+    headers,
+    rawBody: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+const parse = (body: unknown, settings = defaults) => telegramAdapter.parse(webhook(body), {}, settings);
+
+const ctx = (): ProviderContext => ({
+  baseUrl: `${inject("fakesUrl")}/telegram`,
+  fetch,
+  publicUrl: "http://localhost:8787",
+  channelId: CHANNEL,
+});
+const maria: Recipient = { identity: { kind: "telegram", externalId: String(PRIVATE_CHAT.id) } };
+const text: OutboundMessage = { kind: "text", text: "Olá" };
+
+async function sendError(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe("telegramAdapter.verify", () => {
+  it("checks the secret token header against the channel's secret", async () => {
+    expect(await telegramAdapter.verify(webhook({}, "chan-secret"), {}, "chan-secret")).toBe(true);
+    expect(await telegramAdapter.verify(webhook({}, "other"), {}, "chan-secret")).toBe(false);
+    expect(await telegramAdapter.verify(webhook({}), {}, "chan-secret")).toBe(false);
+    expect(await telegramAdapter.verify(webhook({}, ""), {}, "")).toBe(false);
+  });
+
+  it("checks it against config.secretToken instead when one is set", async () => {
+    const cfg = { secretToken: "configured_1" };
+    expect(await telegramAdapter.verify(webhook({}, "configured_1"), cfg, "chan-secret")).toBe(true);
+    expect(await telegramAdapter.verify(webhook({}, "chan-secret"), cfg, "chan-secret")).toBe(false);
+  });
+});
+
+describe("telegramAdapter.parse", () => {
+  it("normalizes a private text message", () => {
+    const message = telegramMessage({ text: "oi" });
+    const update = telegramUpdate(message);
+    expect(parse(update)).toEqual([
+      {
+        kind: "message",
+        idempotencyKey: `${CHANNEL}:${update.update_id}`,
+        providerMessageId: `${PRIVATE_CHAT.id}:${message.message_id}`,
+        from: { identity: { kind: "telegram", externalId: String(PRIVATE_CHAT.id) }, name: "Maria Cliente" },
+        timestamp: new Date(message.date * 1000),
+        type: "text",
+        text: "oi",
+      },
+    ]);
+  });
+
+  it("names the sender by username when there is no name", () => {
+    const [event] = parse(
+      telegramUpdate({
+        ...telegramMessage({ text: "oi" }),
+        from: { id: 5, is_bot: false, first_name: "", username: "ze" },
+      }),
+    );
+    expect(event).toMatchObject({ from: { name: "ze" } });
+  });
+
+  it("takes the largest photo size and the caption", () => {
+    const [event] = parse(
+      telegramUpdate(
+        telegramMessage({
+          photo: [
+            { file_id: "small", file_unique_id: "1", width: 90, height: 67 },
+            { file_id: "big", file_unique_id: "3", width: 1280, height: 960 },
+            { file_id: "mid", file_unique_id: "2", width: 320, height: 240 },
+          ],
+          caption: "olha",
+        }),
+      ),
+    );
+    expect(event).toMatchObject({ type: "image", text: "olha", media: { providerMediaId: "big", caption: "olha" } });
+  });
+
+  it("marks a voice message as a voice note", () => {
+    const [event] = parse(
+      telegramUpdate(
+        telegramMessage({ voice: { file_id: "v1", file_unique_id: "u", duration: 3, mime_type: "audio/ogg" } }),
+      ),
+    );
+    expect(event).toMatchObject({
+      type: "audio",
+      media: { providerMediaId: "v1", mimeType: "audio/ogg", voice: true },
+    });
+  });
+
+  it("maps GIFs and video notes to video, and sticker kinds to their mime types", () => {
+    const gif = { file_id: "g1", file_unique_id: "u", width: 1, height: 1, duration: 1, mime_type: "video/mp4" };
+    expect(parse(telegramUpdate(telegramMessage({ animation: gif, document: gif })))[0]).toMatchObject({
+      type: "video",
+      media: { providerMediaId: "g1" },
+    });
+    expect(
+      parse(
+        telegramUpdate(telegramMessage({ video_note: { file_id: "n1", file_unique_id: "u", length: 1, duration: 1 } })),
+      )[0],
+    ).toMatchObject({ type: "video", media: { providerMediaId: "n1" } });
+    const sticker = {
+      file_id: "s1",
+      file_unique_id: "u",
+      type: "regular",
+      width: 1,
+      height: 1,
+      is_animated: true,
+      is_video: false,
+    };
+    expect(parse(telegramUpdate(telegramMessage({ sticker })))[0]).toMatchObject({
+      type: "sticker",
+      media: { providerMediaId: "s1", mimeType: "application/x-tgsticker" },
+    });
+  });
+
+  it("maps a shared contact to the contacts content", () => {
+    const [event] = parse(
+      telegramUpdate(telegramMessage({ contact: { phone_number: "5511911112222", first_name: "Ana" } })),
+    );
+    expect(event).toMatchObject({
+      type: "contact",
+      content: { contacts: [{ name: { formatted_name: "Ana" }, phones: [{ phone: "5511911112222" }] }] },
+    });
+  });
+
+  it("maps an inline button press to an interactive reply with the button's text", () => {
+    const update = callbackQueryUpdate("plan_2", { buttonText: "Plano 2" });
+    expect(parse(update)).toEqual([
+      {
+        kind: "message",
+        idempotencyKey: `${CHANNEL}:${update.update_id}`,
+        providerMessageId: `${PRIVATE_CHAT.id}:callback:${update.callback_query.id}`,
+        from: { identity: { kind: "telegram", externalId: String(PRIVATE_CHAT.id) }, name: "Maria Cliente" },
+        timestamp: expect.any(Date),
+        type: "interactive",
+        text: "plan_2",
+        content: { replyId: "plan_2", title: "Plano 2" },
+      },
+    ]);
+    const { message: _message, ...inline } = update.callback_query;
+    expect(parse({ update_id: 1, callback_query: { ...inline, inline_message_id: "AAA" } })[0]).toMatchObject({
+      kind: "message",
+      from: { identity: { externalId: String(PRIVATE_CHAT.id) } },
+      content: { title: "plan_2" },
+    });
+    const { data: _data, ...game } = update.callback_query;
+    expect(parse({ update_id: 2, callback_query: { ...game, game_short_name: "g" } })[0]).toMatchObject({
+      kind: "ignored",
+    });
+  });
+
+  it("ignores groups unless the channel takes them in, then files them under the group", () => {
+    const update = telegramUpdate(telegramMessage({ text: "oi" }, GROUP_CHAT));
+    expect(parse(update)).toEqual([{ kind: "ignored", reason: "supergroup chat" }]);
+    expect(parse(update, { ...defaults, ignoreGroups: false })[0]).toMatchObject({
+      kind: "message",
+      from: { identity: { kind: "telegram", externalId: String(GROUP_CHAT.id) }, name: "Clientes VIP" },
+    });
+  });
+
+  it("ignores edits, channel posts, membership changes and unsupported contents", () => {
+    expect(parse(telegramUpdate(telegramMessage({ text: "x", edit_date: 1 }), "edited_message"))).toEqual([
+      { kind: "ignored", reason: "update edited_message" },
+    ]);
+    expect(parse(telegramUpdate(telegramMessage({ text: "x" }), "channel_post"))[0]).toMatchObject({ kind: "ignored" });
+    expect(parse({ update_id: 3, my_chat_member: {} })).toEqual([{ kind: "ignored", reason: "update my_chat_member" }]);
+    expect(parse(telegramUpdate(telegramMessage({ dice: { emoji: "🎲", value: 4 } })))).toEqual([
+      { kind: "ignored", reason: "unsupported message content" },
+    ]);
+  });
+
+  it("refuses bodies that are not updates", () => {
+    const { message_id: _id, ...noId } = telegramMessage();
+    for (const body of ["{nope", "null", "42", {}, { update_id: 1.5 }, telegramUpdate(noId)]) {
+      expect(() => parse(body), JSON.stringify(body)).toThrow(MalformedPayloadError);
+    }
+    expect(() => parse(telegramUpdate(telegramMessage({ text: 12 })))).toThrow(MalformedPayloadError);
+  });
+});
+
+describe("telegramAdapter.send", () => {
+  it("calls sendMessage with the bot token and returns chat:message_id", async () => {
+    const token = botToken();
+    const result = await telegramAdapter.send(ctx(), { botToken: token }, maria, text);
+    expect(result.providerMessageId).toMatch(new RegExp(`^${PRIVATE_CHAT.id}:\\d+$`));
+    const requests = await fakeRequests(`/telegram/bot${token}/`);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.path).toBe(`/telegram/bot${token}/sendMessage`);
+    expect(JSON.parse(requests[0]?.body ?? "")).toEqual({ chat_id: PRIVATE_CHAT.id, text: "Olá" });
+  });
+
+  it("keeps a negative group chat id", async () => {
+    const token = botToken();
+    const group: Recipient = { identity: { kind: "telegram", externalId: String(GROUP_CHAT.id) } };
+    const result = await telegramAdapter.send(ctx(), { botToken: token }, group, text);
+    expect(result.providerMessageId.startsWith(`${GROUP_CHAT.id}:`)).toBe(true);
+    const [request] = await fakeRequests(`/telegram/bot${token}/`);
+    expect(JSON.parse(request?.body ?? "")).toMatchObject({ chat_id: GROUP_CHAT.id });
+  });
+
+  it("honours retry_after from the body of a 429 without calling again", async () => {
+    const token = botToken();
+    await scriptFake(`/telegram/bot${token}/`, [
+      {
+        status: 429,
+        body: {
+          ok: false,
+          error_code: 429,
+          description: "Too Many Requests: retry after 17",
+          parameters: { retry_after: 17 },
+        },
+      },
+    ]);
+    const error = await sendError(telegramAdapter.send(ctx(), { botToken: token }, maria, text));
+    expect(error.message).toBe("Too Many Requests: retry after 17");
+    expect(error.options).toMatchObject({ status: 429, retryable: true, retryAfter: 17, code: "429" });
+    expect(await fakeRequests(`/telegram/bot${token}/`)).toHaveLength(1);
+  });
+
+  it("waits out a short retry_after in place and succeeds", async () => {
+    const token = botToken();
+    await scriptFake(`/telegram/bot${token}/`, [
+      {
+        status: 429,
+        body: {
+          ok: false,
+          error_code: 429,
+          description: "Too Many Requests: retry after 1",
+          parameters: { retry_after: 1 },
+        },
+      },
+    ]);
+    const result = await telegramAdapter.send(ctx(), { botToken: token }, maria, text);
+    expect(result.providerMessageId).toMatch(/^\d+:\d+$/);
+    const requests = await fakeRequests(`/telegram/bot${token}/`);
+    expect(requests).toHaveLength(2);
+    expect((requests[1]?.at ?? 0) - (requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it("surfaces repeated 5xx as retryable", async () => {
+    const token = botToken();
+    await scriptFake(
+      `/telegram/bot${token}/`,
+      Array.from({ length: 3 }, () => ({
+        status: 502,
+        body: { ok: false, error_code: 502, description: "Bad Gateway" },
+      })),
+    );
+    const error = await sendError(telegramAdapter.send(ctx(), { botToken: token }, maria, text));
+    expect(error.options).toMatchObject({ status: 502, retryable: true, code: "502" });
+  });
+
+  it("answers a 400 as final with Telegram's description", async () => {
+    const token = botToken();
+    await scriptFake(`/telegram/bot${token}/`, [
+      { status: 400, body: { ok: false, error_code: 400, description: "Bad Request: chat not found" } },
+    ]);
+    const error = await sendError(telegramAdapter.send(ctx(), { botToken: token }, maria, text));
+    expect(error.message).toBe("Bad Request: chat not found");
+    expect(error.options).toMatchObject({ status: 400, retryable: false, code: "400" });
+  });
+
+  it("refuses templates and recipients without a Telegram chat without calling Telegram", async () => {
+    const token = botToken();
+    const template = await sendError(
+      telegramAdapter.send(ctx(), { botToken: token }, maria, { kind: "template", name: "x", language: "pt_BR" }),
+    );
+    expect(template.options).toMatchObject({ retryable: false, code: "template_unsupported" });
+    const phoneOnly = await sendError(
+      telegramAdapter.send(ctx(), { botToken: token }, { phone: "+5511987654321" }, text),
+    );
+    expect(phoneOnly.options).toMatchObject({ retryable: false });
+    const otherKind = await sendError(
+      telegramAdapter.send(ctx(), { botToken: token }, { identity: { kind: "zapi", externalId: "1" } }, text),
+    );
+    expect(otherKind.options).toMatchObject({ retryable: false });
+    expect(await fakeRequests(`/telegram/bot${token}/`)).toHaveLength(0);
+  });
+});
+
+describe("telegramAdapter config", () => {
+  it("validates the bot token and secret token formats", () => {
+    expect(telegramAdapter.configSchema.safeParse({}).success).toBe(true);
+    expect(telegramAdapter.configSchema.safeParse({ botToken: "123456:AAF-x_y" }).success).toBe(true);
+    expect(telegramAdapter.configSchema.safeParse({ botToken: "not a token" }).success).toBe(false);
+    expect(telegramAdapter.configSchema.safeParse({ secretToken: "ok_Secret-1" }).success).toBe(true);
+    expect(telegramAdapter.configSchema.safeParse({ secretToken: "no spaces" }).success).toBe(false);
+    expect(telegramAdapter.sendFields).toEqual(["botToken"]);
+    expect(telegramAdapter.webhookUrls("https://sb.example", "c1", "sec")).toEqual({
+      webhook: "https://sb.example/webhooks/telegram/c1",
+      secretToken: "sec",
+    });
+  });
+});

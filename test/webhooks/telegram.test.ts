@@ -1,0 +1,422 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { contactIdentities, interactionEvents, messages, outbox, tickets } from "@/db/schema";
+import { withDb } from "../support/db";
+import { createTenant, unique } from "../support/fixtures";
+import { call } from "../support/http";
+import { createChannel, fakeRequests, scriptFake } from "../support/provider";
+import {
+  botToken,
+  callbackQueryUpdate,
+  GROUP_CHAT,
+  PRIVATE_CHAT,
+  postTelegram,
+  telegramMessage,
+  telegramUpdate,
+} from "../support/telegram";
+
+async function setup(options: { settings?: Record<string, unknown>; config?: Record<string, string> } = {}) {
+  const tenant = await createTenant();
+  const config = options.config ?? { botToken: botToken() };
+  const channel = await createChannel(tenant.token, { type: "telegram", config, settings: options.settings });
+  // What setWebhook was given as secret_token (the channel's own, unless config.secretToken is set).
+  const secret = channel.webhookUrls.secretToken as string;
+  return { tenant, channel, config, secret };
+}
+
+const counts = (channelId: string) =>
+  withDb(async (db) => {
+    const [row] = await db
+      .select({
+        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
+        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
+        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
+      })
+      .from(sql`(select 1) as one`);
+    return row;
+  });
+
+async function onlyTicket(token: string, channelId: string) {
+  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
+  expect(list.body.data).toHaveLength(1);
+  return list.body.data[0];
+}
+
+describe("Telegram webhook", () => {
+  it("returns the webhook URL and the secret token to give setWebhook", async () => {
+    const { channel, secret } = await setup();
+    expect(channel.webhookUrls).toEqual({
+      webhook: `http://localhost:8787/webhooks/telegram/${channel.id}`,
+      secretToken: secret,
+    });
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{24,256}$/);
+  });
+
+  it("stores a text message as contact, ticket and message", async () => {
+    const { tenant, channel, secret } = await setup();
+    const message = telegramMessage({ text: "Olá, quero um orçamento" });
+    const res = await postTelegram(channel.id, secret, telegramUpdate(message));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1, duplicates: 0 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    expect(ticket).toMatchObject({
+      status: "open",
+      number: 1,
+      contact: { phone: null, name: "Maria Cliente" },
+      unreadCount: 1,
+    });
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject({
+      direction: "inbound",
+      type: "text",
+      text: "Olá, quero um orçamento",
+      providerMessageId: `${PRIVATE_CHAT.id}:${message.message_id}`,
+      status: "received",
+      createdAt: new Date(message.date * 1000).toISOString(),
+    });
+    const identities = await withDb((db) =>
+      db.select().from(contactIdentities).where(eq(contactIdentities.organizationId, tenant.organizationId)),
+    );
+    expect(identities).toMatchObject([{ kind: "telegram", externalId: String(PRIVATE_CHAT.id) }]);
+  });
+
+  it("files a second message of the same chat on the same contact and ticket", async () => {
+    const { tenant, channel, secret } = await setup();
+    await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "1" })));
+    await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "2" })));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data.map((m: { text: string }) => m.text)).toEqual(["2", "1"]);
+  });
+
+  it("rejects a wrong or missing secret token with 401 and stores nothing", async () => {
+    const { channel, secret } = await setup();
+    const other = await setup();
+    const payload = telegramUpdate(telegramMessage({ text: "forged" }));
+    for (const token of ["nope", `${secret}x`, other.secret, "", null]) {
+      const res = await postTelegram(channel.id, token, payload);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("expects the configured secretToken instead of the channel's own when one is set", async () => {
+    const secretToken = unique("my_secret-");
+    const { channel, secret } = await setup({ config: { botToken: botToken(), secretToken } });
+    const payload = telegramUpdate(telegramMessage({ text: "oi" }));
+    expect((await postTelegram(channel.id, secret, payload)).status).toBe(401);
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    const res = await postTelegram(channel.id, secretToken, payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1 });
+  });
+
+  it("refuses a secretToken Telegram would not accept", async () => {
+    const tenant = await createTenant();
+    const res = await call("/api/channels", {
+      token: tenant.token,
+      json: { type: "telegram", name: "bot", config: { botToken: botToken(), secretToken: "has spaces!" } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: ["config", "secretToken"] })]),
+    );
+  });
+
+  it("stores a duplicate delivery once", async () => {
+    const { channel, secret } = await setup();
+    const payload = telegramUpdate(telegramMessage({ text: "duplicado" }));
+    const first = await postTelegram(channel.id, secret, payload);
+    const second = await postTelegram(channel.id, secret, payload);
+    expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+  });
+
+  it("keeps update ids apart per channel (they are only unique per bot)", async () => {
+    const a = await setup();
+    const b = await setup();
+    const payload = telegramUpdate(telegramMessage({ text: "mesmo update_id" }));
+    expect((await postTelegram(a.channel.id, a.secret, payload)).body).toMatchObject({ messages: 1 });
+    expect((await postTelegram(b.channel.id, b.secret, payload)).body).toMatchObject({ messages: 1 });
+  });
+
+  it("stores ten concurrent deliveries of one update once, with one job", async () => {
+    const { tenant, channel, secret } = await setup();
+    const payload = telegramUpdate(telegramMessage({ text: "ao mesmo tempo" }));
+    const results = await Promise.all(Array.from({ length: 10 }, () => postTelegram(channel.id, secret, payload)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
+    expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
+  });
+
+  it("rejects a malformed body with 400 problem+json and stores nothing", async () => {
+    const { channel, secret } = await setup();
+    const { chat: _chat, ...noChat } = telegramMessage();
+    for (const body of [
+      "{not json",
+      "[]",
+      JSON.stringify({ message: telegramMessage() }),
+      JSON.stringify({ update_id: "12", message: telegramMessage() }),
+      JSON.stringify(telegramUpdate(noChat)),
+      JSON.stringify(telegramUpdate(telegramMessage({ photo: [{ width: 90, height: 90 }] }))),
+    ]) {
+      const res = await postTelegram(channel.id, secret, body);
+      expect(res.status, `${body}: ${res.text}`).toBe(400);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
+    const { tenant, channel, secret } = await setup();
+    const payload = telegramUpdate();
+    expect((await postTelegram("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", secret, payload)).status).toBe(404);
+    await call(`/api/channels/${channel.id}`, { method: "PATCH", token: tenant.token, json: { active: false } });
+    const res = await postTelegram(channel.id, secret, payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe("ignored");
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it.each([
+    [
+      {
+        photo: [
+          { file_id: "AgAD-small", file_unique_id: "s", width: 90, height: 60, file_size: 1200 },
+          { file_id: "AgAD-large", file_unique_id: "l", width: 1280, height: 853, file_size: 98000 },
+          { file_id: "AgAD-medium", file_unique_id: "m", width: 320, height: 213, file_size: 14000 },
+        ],
+        caption: "foto",
+      },
+      { type: "image", text: "foto", media: { providerMediaId: "AgAD-large", caption: "foto" } },
+    ],
+    [
+      { voice: { file_id: "AwAD-voice", file_unique_id: "v", duration: 4, mime_type: "audio/ogg", file_size: 9000 } },
+      { type: "audio", media: { providerMediaId: "AwAD-voice", mimeType: "audio/ogg" } },
+    ],
+    [
+      {
+        audio: {
+          file_id: "CQAD-audio",
+          file_unique_id: "a",
+          duration: 180,
+          file_name: "musica.mp3",
+          mime_type: "audio/mpeg",
+        },
+      },
+      { type: "audio", media: { providerMediaId: "CQAD-audio", mimeType: "audio/mpeg", filename: "musica.mp3" } },
+    ],
+    [
+      { document: { file_id: "BQAD-doc", file_unique_id: "d", file_name: "nota.pdf", mime_type: "application/pdf" } },
+      { type: "document", media: { providerMediaId: "BQAD-doc", filename: "nota.pdf", mimeType: "application/pdf" } },
+    ],
+    [
+      {
+        video: {
+          file_id: "BAAD-video",
+          file_unique_id: "v",
+          width: 640,
+          height: 360,
+          duration: 9,
+          mime_type: "video/mp4",
+        },
+        caption: "vídeo",
+      },
+      { type: "video", text: "vídeo", media: { providerMediaId: "BAAD-video", mimeType: "video/mp4" } },
+    ],
+    [
+      { location: { latitude: -23.55, longitude: -46.63 } },
+      { type: "location", content: { latitude: -23.55, longitude: -46.63 } },
+    ],
+    [
+      {
+        venue: { location: { latitude: -23.56, longitude: -46.65 }, title: "MASP", address: "Av. Paulista, 1578" },
+        location: { latitude: -23.56, longitude: -46.65 },
+      },
+      {
+        type: "location",
+        content: { latitude: -23.56, longitude: -46.65, name: "MASP", address: "Av. Paulista, 1578" },
+      },
+    ],
+    [
+      { contact: { phone_number: "+5511911112222", first_name: "João", last_name: "Silva", user_id: 5551234 } },
+      {
+        type: "contact",
+        content: { contacts: [{ name: { formatted_name: "João Silva" }, phones: [{ phone: "+5511911112222" }] }] },
+      },
+    ],
+    [
+      {
+        sticker: {
+          file_id: "CAAD-sticker",
+          file_unique_id: "st",
+          type: "regular",
+          width: 512,
+          height: 512,
+          is_animated: false,
+          is_video: false,
+          emoji: "😀",
+        },
+      },
+      { type: "sticker", media: { providerMediaId: "CAAD-sticker", mimeType: "image/webp" } },
+    ],
+  ])("stores a %j message", async (content, expected) => {
+    const { tenant, channel, secret } = await setup();
+    const res = await postTelegram(channel.id, secret, telegramUpdate(telegramMessage(content)));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject(expected);
+  });
+
+  it("stores an inline button press as an interactive reply", async () => {
+    const { tenant, channel, secret } = await setup();
+    const update = callbackQueryUpdate("human", { buttonText: "Falar com atendente" });
+    const res = await postTelegram(channel.id, secret, update);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    expect(ticket.contact).toMatchObject({ name: "Maria Cliente" });
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject({
+      type: "interactive",
+      text: "human",
+      content: { replyId: "human", title: "Falar com atendente" },
+      providerMessageId: `${PRIVATE_CHAT.id}:callback:${update.callback_query.id}`,
+    });
+  });
+
+  it("ignores group chats, edits, channel posts and other updates, storing nothing", async () => {
+    const { channel, secret } = await setup();
+    const edited = telegramMessage({ text: "editada", edit_date: Math.floor(Date.now() / 1000) });
+    for (const payload of [
+      telegramUpdate(telegramMessage({ text: "no grupo" }, GROUP_CHAT)),
+      telegramUpdate(telegramMessage({ text: "no grupo" }, { id: -4012345, title: "Grupo", type: "group" })),
+      callbackQueryUpdate("x", { chat: GROUP_CHAT }),
+      telegramUpdate(edited, "edited_message"),
+      telegramUpdate(
+        telegramMessage({ text: "post" }, { id: -1009876, title: "Canal", type: "channel" }),
+        "channel_post",
+      ),
+      telegramUpdate(telegramMessage({ new_chat_members: [{ id: 1, is_bot: false, first_name: "Ana" }] })),
+      telegramUpdate(telegramMessage({ poll: { id: "1", question: "?", options: [] } })),
+      {
+        update_id: 1,
+        my_chat_member: {
+          chat: PRIVATE_CHAT,
+          from: { id: 1, is_bot: false, first_name: "A" },
+          date: 1,
+          old_chat_member: {},
+          new_chat_member: {},
+        },
+      },
+    ]) {
+      const res = await postTelegram(channel.id, secret, payload);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body, JSON.stringify(payload)).toMatchObject({ messages: 0, ignored: 1 });
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("stores group messages as the group's conversation when the channel takes groups in", async () => {
+    const { tenant, channel, secret } = await setup({ settings: { ignoreGroups: false } });
+    const res = await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "oi" }, GROUP_CHAT)));
+    expect(res.body).toMatchObject({ messages: 1 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    expect(ticket.contact).toMatchObject({ name: "Clientes VIP", phone: null });
+  });
+
+  it("sends a reply to the chat through the bot", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "oi" })));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "Olá! Como posso ajudar?" },
+    });
+    expect(sent.status, sent.text).toBe(202);
+
+    const requests = await fakeRequests(`/telegram/bot${config.botToken}/`);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.method).toBe("POST");
+    expect(requests[0]?.path).toBe(`/telegram/bot${config.botToken}/sendMessage`);
+    expect(requests[0]?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(requests[0]?.body ?? "")).toEqual({ chat_id: PRIVATE_CHAT.id, text: "Olá! Como posso ajudar?" });
+
+    const [outbound] = await withDb((db) => db.select().from(messages).where(eq(messages.id, sent.body.id)));
+    expect(outbound?.status).toBe("sent");
+    expect(outbound?.providerMessageId).toMatch(new RegExp(`^${PRIVATE_CHAT.id}:\\d+$`));
+  });
+
+  it("sends media with the method of its kind", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "oi" })));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const media = [
+      { mediaType: "image", mediaUrl: "https://cdn.example.com/foto.jpg", caption: "veja" },
+      { mediaType: "audio", mediaUrl: "https://cdn.example.com/audio.mp3" },
+      { mediaType: "video", mediaUrl: "https://cdn.example.com/video.mp4", caption: "vídeo" },
+      { mediaType: "document", mediaUrl: "https://cdn.example.com/nota.pdf" },
+    ];
+    for (const m of media) {
+      const res = await call(`/api/tickets/${ticket.id}/messages`, {
+        token: tenant.token,
+        json: { type: "media", ...m },
+      });
+      expect(res.status, res.text).toBe(202);
+    }
+    const requests = await fakeRequests(`/telegram/bot${config.botToken}/`);
+    const base = `/telegram/bot${config.botToken}`;
+    const chat_id = PRIVATE_CHAT.id;
+    expect(requests.map((r) => [r.path, JSON.parse(r.body)])).toEqual([
+      [`${base}/sendPhoto`, { chat_id, photo: media[0]?.mediaUrl, caption: "veja" }],
+      [`${base}/sendAudio`, { chat_id, audio: media[1]?.mediaUrl }],
+      [`${base}/sendVideo`, { chat_id, video: media[2]?.mediaUrl, caption: "vídeo" }],
+      [`${base}/sendDocument`, { chat_id, document: media[3]?.mediaUrl }],
+    ]);
+  });
+
+  it("fails a template without calling Telegram, and a message Telegram refuses", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "oi" })));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const template = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "template", template: { name: "boas_vindas", language: "pt_BR" } },
+    });
+    let [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, template.body.id)));
+    expect(row).toMatchObject({ status: "failed", error: { code: "template_unsupported" } });
+    expect(await fakeRequests(`/telegram/bot${config.botToken}/`)).toHaveLength(0);
+
+    await scriptFake(`/telegram/bot${config.botToken}/`, [
+      { status: 403, body: { ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" } },
+    ]);
+    const blocked = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "oi" },
+    });
+    [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, blocked.body.id)));
+    expect(row).toMatchObject({
+      status: "failed",
+      error: { code: "403", message: "Forbidden: bot was blocked by the user" },
+    });
+  });
+
+  it("simulates sends for a channel without a bot token", async () => {
+    const { tenant, channel, secret } = await setup({ config: {} });
+    await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ text: "oi" })));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "simulada" },
+    });
+    const [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, sent.body.id)));
+    expect(row?.status).toBe("simulated");
+  });
+});

@@ -1,0 +1,413 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { contactIdentities, interactionEvents, messages, outbox, tickets } from "@/db/schema";
+import { withDb } from "../support/db";
+import { createTenant, unique } from "../support/fixtures";
+import { call } from "../support/http";
+import { createChannel, fakeRequests, scriptFake } from "../support/provider";
+import { postZapi, zapiMessageId, zapiReceivedPayload, zapiSecretOf, zapiStatusPayload } from "../support/zapi";
+
+async function setup(options: { settings?: Record<string, unknown>; config?: Record<string, string> } = {}) {
+  const tenant = await createTenant();
+  const config = options.config ?? {
+    instanceId: unique("3C67AB"),
+    instanceToken: unique("tok"),
+    clientToken: unique("ct"),
+  };
+  const channel = await createChannel(tenant.token, { type: "whatsapp_zapi", config, settings: options.settings });
+  const secret = zapiSecretOf(channel.webhookUrls.webhook as string);
+  return { tenant, channel, config, secret };
+}
+
+const counts = (channelId: string) =>
+  withDb(async (db) => {
+    const [row] = await db
+      .select({
+        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
+        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
+        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
+      })
+      .from(sql`(select 1) as one`);
+    return row;
+  });
+
+async function onlyTicket(token: string, channelId: string) {
+  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
+  expect(list.body.data).toHaveLength(1);
+  return list.body.data[0];
+}
+
+describe("Z-API webhook", () => {
+  it("returns a webhook URL that carries the channel's secret", async () => {
+    const { channel, secret } = await setup();
+    expect(channel.webhookUrls.webhook).toBe(`http://localhost:8787/webhooks/zapi/${channel.id}/${secret}`);
+    expect(secret.length).toBeGreaterThanOrEqual(24);
+  });
+
+  it("stores a text message as contact, ticket and message", async () => {
+    const { tenant, channel, secret } = await setup();
+    const payload = zapiReceivedPayload({ text: { message: "Olá, quero um orçamento" } });
+    const res = await postZapi(channel.id, secret, payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1, duplicates: 0 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    expect(ticket).toMatchObject({
+      status: "open",
+      number: 1,
+      contact: { phone: "+5511987654321", name: "Maria Cliente" },
+      unreadCount: 1,
+    });
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject({
+      direction: "inbound",
+      type: "text",
+      text: "Olá, quero um orçamento",
+      providerMessageId: payload.messageId,
+      status: "received",
+      createdAt: new Date(payload.momment).toISOString(),
+    });
+  });
+
+  it("rejects a wrong secret with 401 and stores nothing", async () => {
+    const { channel, secret } = await setup();
+    const other = await setup();
+    const payload = zapiReceivedPayload({ text: { message: "forged" } });
+    for (const wrong of ["nope", `${secret}x`, secret.slice(0, -1), other.secret]) {
+      const res = await postZapi(channel.id, wrong, payload);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    const noSecret = await call(`/webhooks/zapi/${channel.id}`, { method: "POST", json: payload });
+    expect(noSecret.status).toBe(404);
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("stores a duplicate delivery once", async () => {
+    const { channel, secret } = await setup();
+    const payload = zapiReceivedPayload({ text: { message: "duplicado" } });
+    const first = await postZapi(channel.id, secret, payload);
+    const second = await postZapi(channel.id, secret, payload);
+    expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+  });
+
+  it("stores ten concurrent deliveries of one message once, with one job", async () => {
+    const { tenant, channel, secret } = await setup();
+    const payload = zapiReceivedPayload({ text: { message: "ao mesmo tempo" } });
+    const results = await Promise.all(Array.from({ length: 10 }, () => postZapi(channel.id, secret, payload)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
+    expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
+  });
+
+  it("rejects a malformed body with 400 problem+json and stores nothing", async () => {
+    const { channel, secret } = await setup();
+    const { messageId: _id, ...noId } = zapiReceivedPayload();
+    const { phone: _phone, ...noPhone } = zapiReceivedPayload();
+    for (const body of [
+      "{not json",
+      JSON.stringify({ phone: "5511987654321", text: { message: "sem type" } }),
+      JSON.stringify(noId),
+      JSON.stringify(noPhone),
+      JSON.stringify(zapiReceivedPayload({ image: { caption: "sem url", mimeType: "image/jpeg" } })),
+      JSON.stringify({ type: "MessageStatusCallback", status: "READ" }),
+    ]) {
+      const res = await postZapi(channel.id, secret, body);
+      expect(res.status, `${body}: ${res.text}`).toBe(400);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
+    const { tenant, channel, secret } = await setup();
+    const payload = zapiReceivedPayload();
+    expect((await postZapi("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", secret, payload)).status).toBe(404);
+    expect((await postZapi("not-a-uuid", secret, payload)).status).toBe(404);
+    await call(`/api/channels/${channel.id}`, { method: "PATCH", token: tenant.token, json: { active: false } });
+    const res = await postZapi(channel.id, secret, payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe("ignored");
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it.each([
+    [
+      {
+        audio: { ptt: true, seconds: 10, audioUrl: "https://files.z-api.io/a.ogg", mimeType: "audio/ogg; codecs=opus" },
+      },
+      { type: "audio", media: { url: "https://files.z-api.io/a.ogg", mimeType: "audio/ogg; codecs=opus" } },
+    ],
+    [
+      { image: { mimeType: "image/jpeg", imageUrl: "https://files.z-api.io/i.jpg", caption: "foto", width: 600 } },
+      { type: "image", text: "foto", media: { url: "https://files.z-api.io/i.jpg", caption: "foto" } },
+    ],
+    [
+      {
+        document: {
+          documentUrl: "https://files.z-api.io/d.pdf",
+          mimeType: "application/pdf",
+          title: "nota",
+          pageCount: 1,
+          fileName: "nota.pdf",
+        },
+      },
+      { type: "document", media: { url: "https://files.z-api.io/d.pdf", filename: "nota.pdf" } },
+    ],
+    [
+      { video: { videoUrl: "https://files.z-api.io/v.mp4", caption: "", mimeType: "video/mp4", seconds: 13 } },
+      { type: "video", text: null, media: { url: "https://files.z-api.io/v.mp4", mimeType: "video/mp4" } },
+    ],
+    [
+      { sticker: { stickerUrl: "https://files.z-api.io/s.webp", mimeType: "image/webp" } },
+      { type: "sticker", media: { url: "https://files.z-api.io/s.webp" } },
+    ],
+    [
+      { location: { longitude: -46.63, latitude: -23.55, name: "Paulista", address: "", url: "" } },
+      { type: "location", content: { latitude: -23.55, longitude: -46.63, name: "Paulista" } },
+    ],
+    [
+      {
+        contact: {
+          displayName: "João",
+          vCard: "BEGIN:VCARD\nVERSION:3.0\nFN:João\nTEL;waid=5511911112222:+55 11 91111-2222\nEND:VCARD",
+          phones: ["5511911112222"],
+        },
+      },
+      {
+        type: "contact",
+        content: { contacts: [{ name: { formatted_name: "João" }, phones: [{ phone: "5511911112222" }] }] },
+      },
+    ],
+    [
+      { buttonsResponseMessage: { buttonId: "yes", message: "Sim" } },
+      { type: "interactive", text: "Sim", content: { replyId: "yes", title: "Sim" } },
+    ],
+    [
+      { listResponseMessage: { message: "Escolha seu plano", title: "Plano 2", selectedRowId: "p2" } },
+      { type: "interactive", text: "Plano 2", content: { replyId: "p2" } },
+    ],
+    [
+      {
+        reaction: {
+          value: "👍",
+          time: 1651878681150,
+          reactionBy: "5511987654321",
+          referencedMessage: { messageId: "3EB0796DC6B777C0C7CD", fromMe: true, phone: "5511987654321" },
+        },
+      },
+      { type: "reaction", text: "👍", content: { emoji: "👍", messageId: "3EB0796DC6B777C0C7CD" } },
+    ],
+  ])("stores a %j message", async (content, expected) => {
+    const { tenant, channel, secret } = await setup();
+    const res = await postZapi(channel.id, secret, zapiReceivedPayload(content));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject(expected);
+  });
+
+  it("keeps a voice note's push-to-talk flag on the stored media", async () => {
+    const { channel, secret } = await setup();
+    const payload = zapiReceivedPayload({
+      audio: { ptt: true, audioUrl: "https://files.z-api.io/v.ogg", mimeType: "audio/ogg; codecs=opus" },
+    });
+    await postZapi(channel.id, secret, payload);
+    const [row] = await withDb((db) => db.select().from(messages).where(eq(messages.channelId, channel.id)));
+    expect(row?.media).toMatchObject({ url: "https://files.z-api.io/v.ogg", voice: true });
+  });
+
+  it("ignores echoes of its own phone, groups and other callbacks, storing nothing", async () => {
+    const { channel, secret } = await setup();
+    for (const payload of [
+      zapiReceivedPayload({ fromMe: true, text: { message: "enviada pelo celular" } }),
+      zapiReceivedPayload({ fromMe: true, fromApi: true, text: { message: "enviada pela API" } }),
+      zapiReceivedPayload({
+        isGroup: true,
+        phone: "120363019502650977-group",
+        participantPhone: "5511987654321",
+        chatName: "Grupo da família",
+        text: { message: "no grupo" },
+      }),
+      zapiReceivedPayload({ isEdit: true, text: { message: "editada" } }),
+      zapiReceivedPayload({ phone: "81896604192873@lid", text: { message: "sem número" } }),
+      zapiReceivedPayload({ notification: "CALL_VOICE" }),
+      zapiReceivedPayload({ poll: { question: "Qual?", options: [{ name: "A" }] } }),
+      zapiStatusPayload([zapiMessageId()], "READ_BY_ME"),
+      { phone: "5511987654321", zaapId: "Z1", messageId: "M1", type: "DeliveryCallback", instanceId: "i" },
+      { type: "PresenceChatCallback", phone: "5511987654321", status: "COMPOSING", lastSeen: null, instanceId: "i" },
+      { momment: 1580163342, error: "Device has been disconnected", disconnected: true, type: "DisconnectedCallback" },
+    ]) {
+      const res = await postZapi(channel.id, secret, payload);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body, JSON.stringify(payload)).toMatchObject({ messages: 0, statuses: 0, ignored: 1 });
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("stores fromMe and group messages when the channel's settings take them in", async () => {
+    const { tenant, channel, secret } = await setup({ settings: { ignoreFromMe: false, ignoreGroups: false } });
+    const fromMe = await postZapi(
+      channel.id,
+      secret,
+      zapiReceivedPayload({ fromMe: true, senderName: "Loja", chatName: "Maria Cliente", text: { message: "eu" } }),
+    );
+    expect(fromMe.body).toMatchObject({ messages: 1 });
+    const group = await postZapi(
+      channel.id,
+      secret,
+      zapiReceivedPayload({
+        isGroup: true,
+        phone: "120363019502650977-group",
+        participantPhone: "5511911112222",
+        chatName: "Grupo da família",
+        senderName: "João",
+        text: { message: "no grupo" },
+      }),
+    );
+    expect(group.body).toMatchObject({ messages: 1 });
+    const list = await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token });
+    expect(list.body.data.map((t: { contact: { name: string } }) => t.contact.name).sort()).toEqual([
+      "Grupo da família",
+      "Maria Cliente",
+    ]);
+    const identities = await withDb((db) =>
+      db.select().from(contactIdentities).where(eq(contactIdentities.organizationId, tenant.organizationId)),
+    );
+    expect(identities).toMatchObject([{ kind: "zapi", externalId: "120363019502650977-group" }]);
+  });
+
+  it("sends a reply through Z-API and moves its status forward only", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postZapi(channel.id, secret, zapiReceivedPayload({ text: { message: "oi" } }));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "Olá! Como posso ajudar?" },
+    });
+    expect(sent.status, sent.text).toBe(202);
+
+    const requests = await fakeRequests(`/zapi/instances/${config.instanceId}/`);
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request?.method).toBe("POST");
+    expect(request?.path).toBe(`/zapi/instances/${config.instanceId}/token/${config.instanceToken}/send-text`);
+    expect(request?.headers["client-token"]).toBe(config.clientToken);
+    expect(request?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(request?.body ?? "")).toEqual({ phone: "5511987654321", message: "Olá! Como posso ajudar?" });
+
+    const [outbound] = await withDb((db) => db.select().from(messages).where(eq(messages.id, sent.body.id)));
+    expect(outbound?.status).toBe("sent");
+    const pid = outbound?.providerMessageId as string;
+    expect(pid).toMatch(/^3EB0FAKE/);
+
+    const status = (s: string) => postZapi(channel.id, secret, zapiStatusPayload([pid], s));
+    expect((await status("RECEIVED")).body).toMatchObject({ statuses: 1 });
+    await status("READ");
+    await status("SENT");
+    const after = await call(`/api/tickets/${ticket.id}/messages?limit=1`, { token: tenant.token });
+    expect(after.body.data[0]).toMatchObject({ status: "read", providerMessageId: pid });
+    expect(after.body.data[0].deliveredAt).not.toBeNull();
+    expect(after.body.data[0].readAt).not.toBeNull();
+    const again = await status("READ");
+    expect(again.body).toMatchObject({ statuses: 0, duplicates: 1 });
+  });
+
+  it("applies one status callback to every message id it lists", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postZapi(channel.id, secret, zapiReceivedPayload());
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const ids: string[] = [];
+    for (const text of ["um", "dois"]) {
+      const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+        token: tenant.token,
+        json: { type: "text", text },
+      });
+      const [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, sent.body.id)));
+      ids.push(row?.providerMessageId as string);
+    }
+    expect(await fakeRequests(`/zapi/instances/${config.instanceId}/`)).toHaveLength(2);
+    const res = await postZapi(channel.id, secret, zapiStatusPayload(ids, "RECEIVED"));
+    expect(res.body).toMatchObject({ statuses: 2 });
+    const rows = await withDb((db) => db.select().from(messages).where(eq(messages.channelId, channel.id)));
+    expect(rows.filter((r) => r.direction === "outbound").map((r) => r.status)).toEqual(["delivered", "delivered"]);
+  });
+
+  it("sends media to the endpoint of its kind", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postZapi(channel.id, secret, zapiReceivedPayload());
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const media = [
+      { mediaType: "image", mediaUrl: "https://cdn.example.com/p/foto.jpg", caption: "veja" },
+      { mediaType: "audio", mediaUrl: "https://cdn.example.com/p/audio.ogg" },
+      { mediaType: "video", mediaUrl: "https://cdn.example.com/p/video.mp4", caption: "vídeo" },
+      { mediaType: "document", mediaUrl: "https://cdn.example.com/p/Nota%20Fiscal.PDF", caption: "nota" },
+    ];
+    for (const m of media) {
+      const res = await call(`/api/tickets/${ticket.id}/messages`, {
+        token: tenant.token,
+        json: { type: "media", ...m },
+      });
+      expect(res.status, res.text).toBe(202);
+    }
+    const requests = await fakeRequests(`/zapi/instances/${config.instanceId}/`);
+    const base = `/zapi/instances/${config.instanceId}/token/${config.instanceToken}`;
+    expect(requests.map((r) => [r.path, JSON.parse(r.body)])).toEqual([
+      [`${base}/send-image`, { phone: "5511987654321", image: media[0]?.mediaUrl, caption: "veja" }],
+      [`${base}/send-audio`, { phone: "5511987654321", audio: media[1]?.mediaUrl }],
+      [`${base}/send-video`, { phone: "5511987654321", video: media[2]?.mediaUrl, caption: "vídeo" }],
+      [
+        `${base}/send-document/pdf`,
+        { phone: "5511987654321", document: media[3]?.mediaUrl, fileName: "Nota Fiscal.PDF", caption: "nota" },
+      ],
+    ]);
+    expect(requests.every((r) => r.headers["client-token"] === config.clientToken)).toBe(true);
+  });
+
+  it("fails a template message without calling Z-API, and a message Z-API refuses", async () => {
+    const { tenant, channel, config, secret } = await setup();
+    await postZapi(channel.id, secret, zapiReceivedPayload());
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const template = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "template", template: { name: "boas_vindas", language: "pt_BR" } },
+    });
+    expect(template.status, template.text).toBe(202);
+    let [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, template.body.id)));
+    expect(row?.status).toBe("failed");
+    expect(row?.error).toMatchObject({ code: "template_unsupported" });
+    expect(await fakeRequests(`/zapi/instances/${config.instanceId}/`)).toHaveLength(0);
+
+    await scriptFake(`/zapi/instances/${config.instanceId}/`, [
+      { status: 400, body: { error: "You need to be connected to send a message" } },
+    ]);
+    const refused = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "oi" },
+    });
+    [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, refused.body.id)));
+    expect(row).toMatchObject({
+      status: "failed",
+      error: { code: "400", message: "You need to be connected to send a message" },
+    });
+  });
+
+  it("simulates sends for a channel without credentials", async () => {
+    const instanceId = unique("sim");
+    const { tenant, channel, secret } = await setup({ config: { instanceId } });
+    await postZapi(channel.id, secret, zapiReceivedPayload());
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "simulada" },
+    });
+    const [row] = await withDb((db) => db.select().from(messages).where(eq(messages.id, sent.body.id)));
+    expect(row?.status).toBe("simulated");
+    expect(await fakeRequests(`/zapi/instances/${instanceId}/`)).toHaveLength(0);
+  });
+});
