@@ -87,7 +87,7 @@ async function getChannel(db: Executor, organizationId: string, id: string): Pro
 
 const configBody = z.record(z.string(), z.string().max(4096)).openapi({
   description:
-    "whatsapp_meta: phoneNumberId, accessToken, appSecret, verifyToken · whatsapp_zapi: instanceId, instanceToken, clientToken · whatsapp_builderbot: apiUrl, apiKey, webhookToken · twilio_sms: accountSid, authToken, phoneNumber · telegram: botToken, secretToken",
+    "whatsapp_meta: phoneNumberId, accessToken, appSecret, verifyToken · whatsapp_zapi: instanceId, instanceToken, clientToken · whatsapp_builderbot: botId, apiKey, webhookToken, apiUrl · twilio_sms: accountSid, authToken, phoneNumber · telegram: botToken, secretToken",
 });
 
 const routes = {

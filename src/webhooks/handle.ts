@@ -57,7 +57,8 @@ export async function handleWebhook<C extends Record<string, string>>(
   if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) {
     return problemResponse("PAYLOAD_TOO_LARGE", "Webhook bodies are limited to 1 MiB.", { requestId });
   }
-  const rawBody = await c.req.text();
+  // Bytes, not .text(): workerd warns on every form-encoded body read as text (Twilio).
+  const rawBody = new TextDecoder().decode(await c.req.arrayBuffer());
   if (rawBody.length > MAX_BODY_BYTES) {
     return problemResponse("PAYLOAD_TOO_LARGE", "Webhook bodies are limited to 1 MiB.", { requestId });
   }

@@ -19,6 +19,8 @@ export async function startDatabase(): Promise<TestDatabase> {
   const db = external ? await freshDatabase(external) : await embedded();
   await promisify(execFile)(process.execPath, [path.join(root, "scripts/migrate.ts")], {
     env: { ...process.env, DATABASE_URL: db.url },
+    // A stuck migration should fail the run loudly, not hang it.
+    timeout: 120_000,
   });
   return db;
 }

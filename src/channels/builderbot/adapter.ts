@@ -1,21 +1,236 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { ChannelAdapter } from "../types";
+import { timingSafeEqual } from "@/platform/crypto";
+import { normalizePhone } from "@/platform/phone";
+import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
+import {
+  type ChannelAdapter,
+  type InboundEvent,
+  type InboundMessageEvent,
+  MalformedPayloadError,
+  type Media,
+  type OutboundMessage,
+} from "../types";
+import { type BuilderbotIncoming, builderbotIncoming, builderbotWebhook } from "./payload";
 
-// Placeholder until the adapter is written: verifies nothing, parses nothing, cannot send.
-const config = z.object({});
+const config = z.object({
+  /** x-api-builderbot key of the project (Settings → API in BuilderBot Cloud). */
+  apiKey: z.string().min(1).optional(),
+  /** The bot (project) id in /api/v2/{botId}/messages. */
+  botId: z.string().min(1).optional(),
+  /** Overrides the API origin (default https://app.builderbot.cloud, or BUILDERBOT_API_URL). */
+  apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Value of the X-Webhook-Token header BuilderBot sends; without it, the channel's webhook secret. */
+  webhookToken: z.string().min(1).optional(),
+});
+type BuilderbotConfig = z.infer<typeof config>;
 
-export const builderbotAdapter: ChannelAdapter<z.infer<typeof config>> = {
+type MediaKind = "image" | "audio" | "video" | "document" | "sticker";
+
+// BuilderBot writes a placeholder into `body` for non-text messages: _event_media__<uuid>,
+// _event_voice_note__<uuid>, _event_document__<uuid>, _event_location__<uuid>, ...
+const PLACEHOLDER = /^_event_([a-z_]+?)__/i;
+// "media" is an image or a video: the file name decides, else image.
+const placeholderKinds: Record<string, MediaKind> = {
+  image: "image",
+  video: "video",
+  voice_note: "audio",
+  audio: "audio",
+  document: "document",
+  sticker: "sticker",
+};
+const MAX_MEDIA = 10;
+
+function kindOf(mimeType: string | undefined, url: string, placeholder: string | undefined): MediaKind {
+  const major = mimeType?.split("/")[0]?.toLowerCase();
+  if (mimeType?.toLowerCase().startsWith("image/webp") && placeholder === "sticker") return "sticker";
+  if (major === "image" || major === "audio" || major === "video") return major;
+  if (mimeType) return "document";
+  const known = placeholder ? placeholderKinds[placeholder] : undefined;
+  if (known) return known;
+  const extension = url.split(/[?#]/)[0]?.split(".").pop()?.toLowerCase() ?? "";
+  if (["jpg", "jpeg", "png", "gif", "webp"].includes(extension)) return "image";
+  if (["ogg", "oga", "opus", "mp3", "m4a", "aac", "amr", "wav"].includes(extension)) return "audio";
+  if (["mp4", "3gp", "mov", "webm"].includes(extension)) return "video";
+  return placeholder === "media" ? "image" : "document";
+}
+
+/** Every media of the message: the attachment list, and urlTempFile when it is not already there. */
+function mediaOf(data: BuilderbotIncoming, placeholder: string | undefined): (Media & { kind: MediaKind })[] {
+  const found: (Media & { kind: MediaKind })[] = [];
+  const add = (url: string | null | undefined, mimeType?: string | null, filename?: string | null) => {
+    if (!url || found.some((m) => m.url === url)) return;
+    const mime = mimeType || undefined;
+    found.push({
+      url,
+      mimeType: mime,
+      filename: filename || undefined,
+      kind: kindOf(mime, url, placeholder),
+      ...(placeholder === "voice_note" ? { voice: true } : {}),
+    });
+  };
+  for (const item of data.attachment ?? []) {
+    if (typeof item === "string") add(item);
+    else add(item.url, item.mimetype ?? item.mime_type ?? item.mimeType, item.filename ?? item.fileName);
+  }
+  add(data.urlTempFile);
+  return found.slice(0, MAX_MEDIA);
+}
+
+function incomingEvents(
+  data: BuilderbotIncoming,
+  channelId: string,
+  rawBody: string,
+  ignoreGroups: boolean,
+): InboundEvent[] {
+  // A group id is no phone: even with ignoreGroups off there is no customer to file it under.
+  if (data.from.endsWith("@g.us")) {
+    return [{ kind: "ignored", reason: ignoreGroups ? "group message" : "group sender is not a phone number" }];
+  }
+  const phone = normalizePhone(data.from);
+  if (!phone) return [{ kind: "ignored", reason: "sender is not a phone number" }];
+
+  // Idempotency: BuilderBot's webhook carries no message id in its documented shape. When the
+  // payload has one we use it; otherwise the SHA-256 of the raw body identifies the delivery, as
+  // a retry repeats the body byte for byte. The channel id is part of the key because keys are
+  // unique per provider, across every channel: the same text from the same person to two bots is
+  // two messages. The cost: one person sending the identical body twice to one bot (no id, no
+  // time in the payload) is indistinguishable from a redelivery and is stored once.
+  const providerId = [data.messageId, data.id, data.key?.id].find((v) => v !== null && v !== undefined && v !== "");
+  const id =
+    providerId === undefined ? `sha256:${createHash("sha256").update(rawBody).digest("hex")}` : String(providerId);
+  const key = `${channelId}:${id}`;
+
+  const body = data.body?.trim() ?? "";
+  const placeholder = PLACEHOLDER.exec(body)?.[1]?.toLowerCase();
+  const text = placeholder ? undefined : body || undefined;
+  const base = { kind: "message" as const, from: { phone, name: data.name || undefined }, timestamp: new Date() };
+
+  const media = mediaOf(data, placeholder);
+  if (media.length > 0) {
+    return media.map(({ kind, ...m }, i): InboundMessageEvent => {
+      const caption = i === 0 ? text : undefined;
+      return {
+        ...base,
+        idempotencyKey: i === 0 ? key : `${key}:${i}`,
+        providerMessageId: i === 0 ? id : `${id}:${i}`,
+        type: kind,
+        media: { ...m, ...(caption ? { caption } : {}) },
+        ...(caption ? { text: caption } : {}),
+      };
+    });
+  }
+  if (placeholder) return [{ kind: "ignored", reason: `${placeholder} without an attachment` }];
+  if (!text) return [{ kind: "ignored", reason: "empty message" }];
+  return [{ ...base, idempotencyKey: key, providerMessageId: id, type: "text", text }];
+}
+
+function messageBody(message: OutboundMessage): { content: string; mediaUrl?: string } {
+  switch (message.kind) {
+    case "text":
+      return { content: message.text };
+    case "media":
+      return { content: message.caption ?? "", mediaUrl: message.mediaUrl };
+    case "template":
+      throw new ProviderError("BuilderBot cannot send WhatsApp templates", {
+        retryable: false,
+        code: "template_unsupported",
+      });
+  }
+}
+
+function idOf(json: Record<string, unknown>): string | undefined {
+  const nested = json.data && typeof json.data === "object" ? (json.data as Record<string, unknown>) : {};
+  for (const value of [json.messageId, json.id, nested.messageId, nested.id]) {
+    if ((typeof value === "string" && value) || typeof value === "number") return String(value);
+  }
+  return undefined;
+}
+
+export const builderbotAdapter: ChannelAdapter<BuilderbotConfig> = {
   type: "whatsapp_builderbot",
   provider: "builderbot",
   baseUrlEnv: "BUILDERBOT_API_URL",
   defaultBaseUrl: "https://app.builderbot.cloud",
   configSchema: config,
-  sendFields: [],
+  sendFields: ["apiKey", "botId"],
+  // BuilderBot sends through its own WhatsApp session; the Cloud API's 24-hour rule is not ours to enforce.
   serviceWindow: () => false,
-  webhookUrls: (publicUrl, channelId) => ({ webhook: `${publicUrl}/webhooks/builderbot/${channelId}` }),
-  verify: async () => false,
-  parse: () => [],
-  send: async () => {
-    throw new Error("not implemented");
+
+  // The generated secret is the X-Webhook-Token to configure unless config.webhookToken is set.
+  webhookUrls: (publicUrl, channelId, webhookSecret) => ({
+    webhook: `${publicUrl}/webhooks/builderbot/${channelId}`,
+    defaultWebhookToken: webhookSecret,
+  }),
+
+  async verify(request, cfg, webhookSecret) {
+    const token = request.headers.get("x-webhook-token");
+    const expected = cfg.webhookToken || webhookSecret;
+    if (!token || !expected) return false;
+    return timingSafeEqual(token, expected);
+  },
+
+  parse(request, _cfg, settings) {
+    let json: unknown;
+    try {
+      json = JSON.parse(request.rawBody);
+    } catch {
+      throw new MalformedPayloadError("body is not JSON");
+    }
+    const event = builderbotWebhook.safeParse(json);
+    if (!event.success) throw new MalformedPayloadError("expected an object with an eventName");
+    if (event.data.eventName !== "message.incoming") {
+      return [{ kind: "ignored", reason: `event ${event.data.eventName}` }];
+    }
+    const data = builderbotIncoming.safeParse(event.data.data);
+    if (!data.success) {
+      const issue = data.error.issues[0];
+      throw new MalformedPayloadError(
+        issue ? `data${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}` : "unexpected shape",
+      );
+    }
+    return incomingEvents(data.data, request.channelId, request.rawBody, settings.ignoreGroups);
+  },
+
+  async send(ctx, cfg, to, message) {
+    if (!cfg.apiKey || !cfg.botId) {
+      throw new ProviderError("the channel has no apiKey or botId to send with", {
+        retryable: false,
+        code: "not_configured",
+      });
+    }
+    if (!to.phone) {
+      throw new ProviderError("BuilderBot needs a phone number to send to", { retryable: false, code: "no_phone" });
+    }
+    const base = (cfg.apiUrl || ctx.baseUrl).replace(/\/+$/, "");
+    const response = await providerFetch(
+      ctx.fetch,
+      `${base}/api/v2/${encodeURIComponent(cfg.botId)}/messages`,
+      {
+        method: "POST",
+        headers: { "x-api-builderbot": cfg.apiKey, "content-type": "application/json" },
+        body: JSON.stringify({
+          messages: messageBody(message),
+          // Digits with the country code, no plus.
+          number: to.phone.replace(/\D/g, ""),
+          checkIfExists: false,
+        }),
+      },
+      {
+        describe: (text) => {
+          const json = jsonOrEmpty(text);
+          const message = [json.error, json.message].find((v) => typeof v === "string" && v) as string | undefined;
+          const code = json.code;
+          return {
+            message,
+            code: typeof code === "string" || typeof code === "number" ? String(code) : undefined,
+          };
+        },
+      },
+    );
+    // BuilderBot reports no delivery status, so its id only has to be unique on the channel; when
+    // the answer carries none, a random one stands in.
+    const id = idOf(jsonOrEmpty(await response.text()));
+    return { providerMessageId: id ?? `bb-out:${crypto.randomUUID()}` };
   },
 };

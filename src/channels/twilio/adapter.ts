@@ -1,21 +1,247 @@
+// Only the webhook helpers of the twilio package: the package root pulls in the whole REST
+// client (~550 KiB gzip). This module needs node:crypto, url and querystring (nodejs_compat).
+import { validateRequest } from "twilio/lib/webhooks/webhooks";
 import { z } from "zod";
-import type { ChannelAdapter } from "../types";
+import { normalizePhone } from "@/platform/phone";
+import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
+import {
+  type ChannelAdapter,
+  type DeliveryStatus,
+  type InboundEvent,
+  type InboundMessageEvent,
+  MalformedPayloadError,
+  type Media,
+  type OutboundMessage,
+} from "../types";
+import { parseForm, signedParams, type TwilioInbound, twilioInbound, twilioStatus } from "./payload";
 
-// Placeholder until the adapter is written: verifies nothing, parses nothing, cannot send.
-const config = z.object({});
+const config = z.object({
+  /** Signs every webhook (X-Twilio-Signature) and, with the account SID, authenticates sends. */
+  authToken: z.string().min(1),
+  accountSid: z.string().min(1).optional(),
+  /** The sender: +14155550100 for SMS, whatsapp:+14155238886 for WhatsApp over Twilio. */
+  phoneNumber: z.string().min(1).optional(),
+});
+type TwilioConfig = z.infer<typeof config>;
 
-export const twilioAdapter: ChannelAdapter<z.infer<typeof config>> = {
+const WHATSAPP = "whatsapp:";
+const isWhatsApp = (phoneNumber: string | undefined) => phoneNumber?.toLowerCase().startsWith(WHATSAPP) ?? false;
+
+// queued, accepted, scheduled, sending, canceled, receiving, received: nothing to record.
+const statuses: Record<string, DeliveryStatus> = {
+  sent: "sent",
+  delivered: "delivered",
+  read: "read",
+  failed: "failed",
+  undelivered: "failed",
+};
+
+// Twilio's content templates are addressed by their Content SID.
+const CONTENT_SID = /^HX[0-9a-f]{32}$/i;
+// Twilio accepts at most 10 media per message.
+const MAX_MEDIA = 10;
+
+function mediaType(contentType: string | undefined): InboundMessageEvent["type"] {
+  const kind = contentType?.split("/")[0]?.toLowerCase();
+  return kind === "image" || kind === "audio" || kind === "video" ? kind : "document";
+}
+
+/** A Twilio media URL ends in the Media SID: .../Messages/MM.../Media/ME... */
+function mediaSid(url: string): string | undefined {
+  const last = url.split(/[?#]/)[0]?.split("/").pop();
+  return last && /^ME[0-9a-f]{32}$/i.test(last) ? last : undefined;
+}
+
+function inboundEvents(params: TwilioInbound): InboundEvent[] {
+  const phone = normalizePhone(params.From);
+  if (!phone) return [{ kind: "ignored", reason: "sender is not a phone number" }];
+  const sid = params.MessageSid;
+  const from = { phone, name: params.ProfileName || undefined };
+  const timestamp = new Date(); // Twilio's webhook carries no time of its own.
+  const text = params.Body || undefined;
+  const base = { kind: "message" as const, from, timestamp };
+
+  const count = Number(params.NumMedia ?? 0);
+  if (count > 0) {
+    // The first media is the message (with its body as caption); every further media is a
+    // message of its own, keyed by the MessageSid and its index.
+    const events: InboundEvent[] = [];
+    for (let i = 0; i < Math.min(count, MAX_MEDIA); i++) {
+      const url = params[`MediaUrl${i}`];
+      if (typeof url !== "string" || !url)
+        throw new MalformedPayloadError(`NumMedia is ${count} but MediaUrl${i} is missing`);
+      const contentType = params[`MediaContentType${i}`];
+      const mimeType = typeof contentType === "string" && contentType ? contentType : undefined;
+      const id = i === 0 ? sid : `${sid}:${i}`;
+      const type = params.MessageType === "sticker" && i === 0 ? "sticker" : mediaType(mimeType);
+      const caption = i === 0 ? text : undefined;
+      const media: Media = { url, providerMediaId: mediaSid(url), mimeType, caption };
+      events.push({ ...base, idempotencyKey: id, providerMessageId: id, type, media, text: caption });
+    }
+    return events;
+  }
+
+  const message = { ...base, idempotencyKey: sid, providerMessageId: sid };
+  if (params.Latitude !== undefined || params.Longitude !== undefined) {
+    const latitude = Number(params.Latitude);
+    const longitude = Number(params.Longitude);
+    if (!params.Latitude || !params.Longitude || !Number.isFinite(latitude) || !Number.isFinite(longitude)) {
+      throw new MalformedPayloadError("a location needs numeric Latitude and Longitude");
+    }
+    return [
+      {
+        ...message,
+        type: "location",
+        content: {
+          latitude,
+          longitude,
+          ...(params.Label ? { name: params.Label } : {}),
+          ...(params.Address ? { address: params.Address } : {}),
+        },
+      },
+    ];
+  }
+  if (params.ButtonText) {
+    return [
+      {
+        ...message,
+        type: "interactive",
+        text: params.ButtonText,
+        content: { replyId: params.ButtonPayload || params.ButtonText, title: params.ButtonText },
+      },
+    ];
+  }
+  if (text === undefined) {
+    return [{ kind: "ignored", reason: `message without content (MessageType ${params.MessageType ?? "unknown"})` }];
+  }
+  return [{ ...message, type: "text", text }];
+}
+
+function statusEvents(rawBody: string): InboundEvent[] {
+  const params = parseForm(twilioStatus, rawBody);
+  const raw = params.MessageStatus.toLowerCase();
+  const status = statuses[raw];
+  if (!status) return [{ kind: "ignored", reason: `status ${raw}` }];
+  const error =
+    status === "failed"
+      ? {
+          ...(params.ErrorCode ? { code: params.ErrorCode } : {}),
+          message: params.ErrorMessage || (params.ErrorCode ? `Twilio error ${params.ErrorCode}` : raw),
+        }
+      : undefined;
+  return [
+    {
+      kind: "status",
+      // Per Twilio status, not per mapped one: failed and undelivered are distinct callbacks.
+      idempotencyKey: `${params.MessageSid}:${raw}`,
+      providerMessageId: params.MessageSid,
+      status,
+      timestamp: new Date(),
+      ...(error ? { error } : {}),
+    },
+  ];
+}
+
+function messageParams(message: OutboundMessage): Record<string, string> {
+  switch (message.kind) {
+    case "text":
+      return { Body: message.text };
+    case "media":
+      return { MediaUrl: message.mediaUrl, ...(message.caption ? { Body: message.caption } : {}) };
+    case "template": {
+      if (!CONTENT_SID.test(message.name)) {
+        throw new ProviderError(
+          `Twilio sends templates by Content SID (HX followed by 32 hex digits); "${message.name}" is not one`,
+          { retryable: false, code: "invalid_content_sid" },
+        );
+      }
+      const variables = Object.fromEntries((message.variables ?? []).map((value, i) => [String(i + 1), value]));
+      return {
+        ContentSid: message.name,
+        ...(message.variables?.length ? { ContentVariables: JSON.stringify(variables) } : {}),
+      };
+    }
+  }
+}
+
+export const twilioAdapter: ChannelAdapter<TwilioConfig> = {
   type: "twilio_sms",
   provider: "twilio",
   baseUrlEnv: "TWILIO_API_URL",
   defaultBaseUrl: "https://api.twilio.com",
   configSchema: config,
-  sendFields: [],
-  serviceWindow: () => false,
-  webhookUrls: (publicUrl, channelId) => ({ webhook: `${publicUrl}/webhooks/twilio/${channelId}` }),
-  verify: async () => false,
-  parse: () => [],
-  send: async () => {
-    throw new Error("not implemented");
+  sendFields: ["accountSid", "phoneNumber"],
+  serviceWindow: (cfg) => isWhatsApp(cfg.phoneNumber),
+
+  webhookUrls: (publicUrl, channelId) => ({
+    sms: `${publicUrl}/webhooks/twilio/${channelId}/sms`,
+    status: `${publicUrl}/webhooks/twilio/${channelId}/sms-status`,
+  }),
+
+  async verify(request, cfg) {
+    const signature = request.headers.get("x-twilio-signature");
+    if (!signature) return false;
+    try {
+      // HMAC-SHA1 over the URL Twilio called plus the sorted form parameters, compared in
+      // constant time by Twilio's own validator (which also tries the URL with/without port).
+      return validateRequest(cfg.authToken, signature, request.url, signedParams(request.rawBody));
+    } catch {
+      return false;
+    }
+  },
+
+  parse(request) {
+    switch (request.route) {
+      case "sms":
+        return inboundEvents(parseForm(twilioInbound, request.rawBody));
+      case "sms-status":
+        return statusEvents(request.rawBody);
+      default:
+        return [{ kind: "ignored", reason: `route ${request.route ?? "(none)"}` }];
+    }
+  },
+
+  async send(ctx, cfg, to, message) {
+    if (!cfg.accountSid || !cfg.phoneNumber) {
+      throw new ProviderError("the channel has no accountSid or phoneNumber to send with", {
+        retryable: false,
+        code: "not_configured",
+      });
+    }
+    if (!to.phone) {
+      throw new ProviderError("Twilio needs a phone number to send to", { retryable: false, code: "no_phone" });
+    }
+    const form = new URLSearchParams({
+      To: isWhatsApp(cfg.phoneNumber) ? `${WHATSAPP}${to.phone}` : to.phone,
+      From: cfg.phoneNumber,
+      ...messageParams(message),
+      StatusCallback: `${ctx.publicUrl}/webhooks/twilio/${ctx.channelId}/sms-status`,
+    });
+    const response = await providerFetch(
+      ctx.fetch,
+      `${ctx.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(cfg.accountSid)}/Messages.json`,
+      {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${btoa(`${cfg.accountSid}:${cfg.authToken}`)}`,
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+        },
+        body: form.toString(),
+      },
+      {
+        // {code, message, more_info, status}: https://www.twilio.com/docs/usage/twilios-response#response-formats-exceptions
+        describe: (text) => {
+          const error = jsonOrEmpty(text) as { code?: number | string; message?: string };
+          return {
+            message: typeof error.message === "string" ? error.message : undefined,
+            code: error.code === undefined || error.code === null ? undefined : String(error.code),
+          };
+        },
+      },
+    );
+    const json = jsonOrEmpty(await response.text()) as { sid?: unknown };
+    if (typeof json.sid !== "string" || !json.sid) throw new Error("Twilio answered without a message sid");
+    return { providerMessageId: json.sid };
   },
 };

@@ -1,0 +1,292 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { interactionEvents, messages, outbox, tickets } from "@/db/schema";
+import { builderbotIncoming, builderbotOutgoing, postBuilderbot, uniqueText } from "../support/builderbot";
+import { withDb } from "../support/db";
+import { createTenant, unique } from "../support/fixtures";
+import { call } from "../support/http";
+import { createChannel, fakeRequests } from "../support/provider";
+
+async function setup(extra: Record<string, string> = {}) {
+  const tenant = await createTenant();
+  const config = { apiKey: unique("bbkey"), botId: unique("bot"), webhookToken: unique("whtoken"), ...extra };
+  const channel = await createChannel(tenant.token, { type: "whatsapp_builderbot", config });
+  return {
+    tenant,
+    channel,
+    config,
+    /** The fake's path prefix for this bot: unique per test. */
+    prefix: `/builderbot/api/v2/${config.botId}/`,
+    post: (payload: unknown, token: string | null = config.webhookToken) => postBuilderbot(channel.id, token, payload),
+  };
+}
+
+const counts = (channelId: string) =>
+  withDb(async (db) => {
+    const [row] = await db
+      .select({
+        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
+        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
+        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
+      })
+      .from(sql`(select 1) as one`);
+    return row;
+  });
+
+async function onlyTicket(token: string, channelId: string) {
+  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
+  expect(list.body.data).toHaveLength(1);
+  return list.body.data[0] as { id: string; contact: { phone: string; name: string | null } };
+}
+
+describe("BuilderBot webhook", () => {
+  it("stores an incoming message as contact, ticket and message", async () => {
+    const { tenant, channel, post } = await setup();
+    const res = await post(builderbotIncoming({ body: "Olá, quero um orçamento" }));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1, duplicates: 0 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    expect(ticket).toMatchObject({
+      status: "open",
+      number: 1,
+      contact: { phone: "+5511987654321", name: "Maria Cliente" },
+      unreadCount: 1,
+    });
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject({
+      direction: "inbound",
+      type: "text",
+      text: "Olá, quero um orçamento",
+      status: "received",
+    });
+    expect(msgs.body.data[0].providerMessageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it("falls back to the channel's webhook secret when no webhookToken is configured", async () => {
+    const tenant = await createTenant();
+    const channel = await createChannel(tenant.token, {
+      type: "whatsapp_builderbot",
+      config: { apiKey: unique("bbkey"), botId: unique("bot") },
+    });
+    expect(channel.webhookUrls.webhook).toBe(`http://localhost:8787/webhooks/builderbot/${channel.id}`);
+    const secret = channel.webhookUrls.defaultWebhookToken as string;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect((await postBuilderbot(channel.id, "guess", builderbotIncoming())).status).toBe(401);
+    const res = await postBuilderbot(channel.id, secret, builderbotIncoming());
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1 });
+  });
+
+  it("rejects a bad or missing token with 401 and stores nothing", async () => {
+    const { channel, config, post } = await setup();
+    const payload = builderbotIncoming({ body: "forged" });
+    const secret = channel.webhookUrls.defaultWebhookToken as string;
+    // With a webhookToken configured, the generated secret is not accepted either.
+    for (const token of [null, "", "wrong", `${config.webhookToken}x`, config.webhookToken.slice(0, -1), secret]) {
+      const res = await post(payload, token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("stores a duplicate delivery once, and two different messages twice", async () => {
+    const { channel, post } = await setup();
+    const payload = builderbotIncoming({ body: "duplicado" });
+    const first = await post(payload);
+    const second = await post(payload);
+    expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    await post(builderbotIncoming({ body: "outra coisa" }));
+    expect(await counts(channel.id)).toEqual({ events: 2, tickets: 1, messages: 2 });
+  });
+
+  it("stores the same body delivered to two channels on each", async () => {
+    const a = await setup();
+    const b = await setup();
+    const payload = builderbotIncoming({ body: "oi" });
+    expect((await a.post(payload)).body).toMatchObject({ messages: 1 });
+    expect((await b.post(payload)).body).toMatchObject({ messages: 1 });
+  });
+
+  it("stores ten concurrent deliveries of one message once, with one job", async () => {
+    const { tenant, channel, post } = await setup();
+    const payload = builderbotIncoming({ body: "ao mesmo tempo" });
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(payload)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
+    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
+    expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
+  });
+
+  it("rejects a malformed body with 400 problem+json and stores nothing", async () => {
+    const { channel, post } = await setup();
+    for (const body of [
+      "{not json",
+      "[]",
+      JSON.stringify({ data: { body: "sem evento", from: "5511987654321" } }),
+      JSON.stringify({ eventName: "message.incoming" }),
+      JSON.stringify({ eventName: "message.incoming", data: { body: "sem remetente", name: "X" } }),
+      JSON.stringify({ eventName: "message.incoming", data: { body: "x", from: "5511987654321", attachment: 7 } }),
+    ]) {
+      const res = await post(body);
+      expect(res.status, `${body}: ${res.text}`).toBe(400);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("ignores the bot's own outgoing messages, groups and empty messages", async () => {
+    const { channel, post } = await setup();
+    for (const payload of [
+      builderbotOutgoing(),
+      builderbotIncoming({ from: "120363025246125486@g.us" }),
+      builderbotIncoming({ body: "", attachment: [] }),
+      { eventName: "message.calling", data: { from: "5511987654321" } },
+    ]) {
+      const res = await post(payload);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 0, ignored: 1 });
+    }
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
+    const { tenant, channel, config, post } = await setup();
+    const payload = builderbotIncoming();
+    expect((await postBuilderbot("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", config.webhookToken, payload)).status).toBe(
+      404,
+    );
+    await call(`/api/channels/${channel.id}`, { method: "PATCH", token: tenant.token, json: { active: false } });
+    const res = await post(payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe("ignored");
+    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it.each([
+    [
+      "image",
+      {
+        body: "_event_media__0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        attachment: [{ url: "https://bb-files.example.com/t/a.jpeg", mimetype: "image/jpeg" }],
+        urlTempFile: "https://bb-files.example.com/t/a.jpeg",
+      },
+      { type: "image", text: null, media: { url: "https://bb-files.example.com/t/a.jpeg", mimeType: "image/jpeg" } },
+    ],
+    [
+      "voice note",
+      { body: "_event_voice_note__0a1b2c3d", urlTempFile: "https://bb-files.example.com/t/v.oga" },
+      { type: "audio", media: { url: "https://bb-files.example.com/t/v.oga" } },
+    ],
+    [
+      "document with caption",
+      {
+        body: "segue o comprovante",
+        attachment: [{ url: "https://bb-files.example.com/t/c.pdf", mimetype: "application/pdf", filename: "c.pdf" }],
+      },
+      {
+        type: "document",
+        text: "segue o comprovante",
+        media: { mimeType: "application/pdf", filename: "c.pdf", caption: "segue o comprovante" },
+      },
+    ],
+    [
+      "video",
+      { body: "_event_media__x", attachment: ["https://bb-files.example.com/t/v.mp4"] },
+      { type: "video", media: { url: "https://bb-files.example.com/t/v.mp4" } },
+    ],
+    [
+      "text with a provider message id",
+      { body: "com id", messageId: "3EB0C767D26A1D3F8A1B" },
+      { type: "text", text: "com id", providerMessageId: "3EB0C767D26A1D3F8A1B" },
+    ],
+  ])("stores a %s", async (_name, data, expected) => {
+    const { tenant, channel, post } = await setup();
+    const res = await post(builderbotIncoming(data));
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+    expect(msgs.body.data[0]).toMatchObject(expected);
+  });
+
+  it("end to end: inbound, agent replies through the API, one request each to BuilderBot", async () => {
+    const { tenant, channel, config, prefix, post } = await setup();
+    await post(builderbotIncoming({ body: "Preciso de ajuda" }));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+
+    const reply = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "Claro! Em que posso ajudar?" },
+    });
+    expect(reply.status, reply.text).toBe(202);
+    const requests = await fakeRequests(prefix);
+    expect(requests).toHaveLength(1);
+    const [req] = requests;
+    expect(req?.method).toBe("POST");
+    expect(req?.path).toBe(`/builderbot/api/v2/${config.botId}/messages`);
+    expect(req?.headers["x-api-builderbot"]).toBe(config.apiKey);
+    expect(req?.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(req?.body ?? "")).toEqual({
+      messages: { content: "Claro! Em que posso ajudar?" },
+      number: "5511987654321",
+      checkIfExists: false,
+    });
+    const [outbound] = await withDb((db) => db.select().from(messages).where(eq(messages.id, reply.body.id)));
+    expect(outbound).toMatchObject({ status: "sent", direction: "outbound" });
+    expect(outbound?.providerMessageId).toMatch(/^bb_/);
+
+    // BuilderBot reports the bot's own answers (message.outgoing), never delivery: nothing changes.
+    const echo = await post(builderbotOutgoing({ answer: "Claro! Em que posso ajudar?" }));
+    expect(echo.body).toMatchObject({ ignored: 1, statuses: 0 });
+
+    const media = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: {
+        type: "media",
+        mediaUrl: "https://cdn.example.com/catalogo.pdf",
+        mediaType: "document",
+        caption: "Catálogo",
+      },
+    });
+    expect(media.status, media.text).toBe(202);
+    const all = await fakeRequests(prefix);
+    expect(all).toHaveLength(2);
+    expect(JSON.parse(all[1]?.body ?? "")).toEqual({
+      messages: { content: "Catálogo", mediaUrl: "https://cdn.example.com/catalogo.pdf" },
+      number: "5511987654321",
+      checkIfExists: false,
+    });
+
+    // Templates do not exist on BuilderBot: the message fails at once, nothing is sent.
+    const template = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "template", template: { name: "boas_vindas", language: "pt_BR" } },
+    });
+    expect(template.status, template.text).toBe(202);
+    const [failed] = await withDb((db) => db.select().from(messages).where(eq(messages.id, template.body.id)));
+    expect(failed).toMatchObject({ status: "failed", error: { code: "template_unsupported" } });
+    expect(await fakeRequests(prefix)).toHaveLength(2);
+
+    const msgs = await call(`/api/tickets/${ticket.id}/messages?order=asc`, { token: tenant.token });
+    expect(msgs.body.data.map((m: { status: string }) => m.status)).toEqual(["received", "sent", "sent", "failed"]);
+  });
+
+  it("sends to the apiUrl configured on the channel", async () => {
+    const botId = unique("bot");
+    const { tenant, channel, post } = await setup({ botId, apiUrl: `${inject("fakesUrl")}/builderbot/eu` });
+    await post(builderbotIncoming({ body: uniqueText("oi") }));
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    const reply = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "olá" },
+    });
+    expect(reply.status, reply.text).toBe(202);
+    expect(await fakeRequests(`/builderbot/eu/api/v2/${botId}/`)).toHaveLength(1);
+    expect(await fakeRequests(`/builderbot/api/v2/${botId}/`)).toHaveLength(0);
+  });
+});
