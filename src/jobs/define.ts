@@ -1,9 +1,9 @@
-import type { ZodType, z } from "zod";
+import type * as z from "zod";
 import type { Services } from "@/platform/services";
 
 export type JobContext = { jobId: string; attempt: number; maxAttempts: number };
 
-export type JobDefinition<S extends ZodType = ZodType> = {
+export type JobDefinition<S extends z.ZodType = z.ZodType> = {
   name: string;
   payload: S;
   /** Idempotent: may run more than once for one job (redeliveries, takeovers after a crash). */
@@ -12,6 +12,6 @@ export type JobDefinition<S extends ZodType = ZodType> = {
   onDead?(services: Services, payload: z.infer<S>, error: string): Promise<void>;
 };
 
-export function defineJob<S extends ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
+export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
   return definition;
 }

@@ -12,11 +12,12 @@ import { actorOf } from "./history";
 import { messageSchema, presentMessage, ticketSchema } from "./schemas";
 import { changeTicket, getTicket, listTickets, presentTickets, setTicketTags } from "./service";
 
-const phoneParam = z
-  .string()
-  .transform(
-    (v, ctx) => normalizePhone(v) ?? (ctx.addIssue({ code: "custom", message: "not a phone number" }), z.NEVER),
-  );
+const phoneParam = z.string().transform((value, ctx) => {
+  const phone = normalizePhone(value);
+  if (phone) return phone;
+  ctx.addIssue({ code: "custom", message: "not a phone number" });
+  return z.NEVER;
+});
 
 const list = protectedRoute({
   method: "get",

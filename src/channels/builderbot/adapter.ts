@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
 import { normalizePhone } from "@/platform/phone";
 import { jsonOrEmpty, ProviderError, providerFetch } from "../http";

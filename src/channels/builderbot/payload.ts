@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The subset of BuilderBot Cloud's project webhooks that Switchboard reads:
 //   {"eventName": "message.incoming", "data": {"body", "name", "from", "attachment", "urlTempFile", ...}}

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
 import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
 import type { ChannelSettings } from "../settings";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The subset of the Telegram Bot API's Update (core.telegram.org/bots/api#update) that
 // Switchboard reads. Unknown fields pass through; a missing required field makes the body malformed.

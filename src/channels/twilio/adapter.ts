@@ -1,7 +1,7 @@
 // Only the webhook helpers of the twilio package: the package root pulls in the whole REST
 // client (~550 KiB gzip). This module needs node:crypto, url and querystring (nodejs_compat).
 import { validateRequest } from "twilio/lib/webhooks/webhooks";
-import { z } from "zod";
+import * as z from "zod";
 import { normalizePhone } from "@/platform/phone";
 import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { MalformedPayloadError } from "../types";
 
 // The subset of Twilio's Messaging webhooks that Switchboard reads. Twilio posts

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
 import { normalizePhone } from "@/platform/phone";
 import { jsonOrEmpty, ProviderError, providerFetch } from "../http";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 // The subset of Z-API's webhook callbacks that Switchboard reads (developer.z-api.io, "Webhooks":
 // on-message-received and its per-type examples, message status). Z-API sends many fields as
