@@ -6,6 +6,7 @@ import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerJobRoutes } from "@/jobs/routes";
+import { registerOrganizationRoutes } from "@/organizations/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
@@ -30,6 +31,7 @@ export function createApiApp(): App {
   registerAuthRoutes(app);
   registerUserRoutes(app);
   registerApiKeyRoutes(app);
+  registerOrganizationRoutes(app);
   registerChannelRoutes(app);
   registerContactRoutes(app);
   // Before /api/tickets/{id}, which would otherwise claim "stats" as an id.

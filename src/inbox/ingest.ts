@@ -3,6 +3,7 @@ import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/
 import { interactionEvents, messages, tickets } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
+import { eventJob } from "@/notify/job";
 import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { contactWithActiveTicket } from "./contacts";
@@ -15,6 +16,8 @@ export type IngestChannel = {
   provider: string;
   queueId: string | null;
   reopenWindowHours: number;
+  /** The organization has an events webhook: inbound messages and new tickets are notified. */
+  notify: boolean;
 };
 
 export type IngestResult = { messages: number; statuses: number; duplicates: number; ignored: number };
@@ -76,7 +79,7 @@ async function ingestMessage(tx: Transaction, channel: IngestChannel, event: Inb
     .onConflictDoNothing({ target: [messages.channelId, messages.providerMessageId] })
     .returning({ id: messages.id });
   // The message and the ticket's counters in one round trip; nothing is touched for a duplicate.
-  const { rows } = await tx.execute<{ id: string }>(sql`
+  const { rows } = await tx.execute<{ message_id: string | null }>(sql`
     with inserted as (${insert.getSQL()})
     update ${tickets} set
       last_message_at = greatest(last_message_at, ${at}),
@@ -84,9 +87,26 @@ async function ingestMessage(tx: Transaction, channel: IngestChannel, event: Inb
       unread_count = unread_count + 1,
       updated_at = now()
     where id = ${ticket.id} and exists (select 1 from inserted)
-    returning id`);
-  if (rows.length === 0 || opened === "existing" || ticket.assigneeId) return [];
-  return [{ name: "ticket.assign", organizationId: channel.organizationId, payload: { ticketId: ticket.id } }];
+    returning (select id from inserted) as message_id`);
+  const messageId = rows[0]?.message_id;
+  if (!messageId) return [];
+  const jobs: NewJob[] = [];
+  if (opened !== "existing" && !ticket.assigneeId) {
+    jobs.push({ name: "ticket.assign", organizationId: channel.organizationId, payload: { ticketId: ticket.id } });
+  }
+  if (channel.notify) {
+    const refs = { ticketId: ticket.id, channelId: channel.id, contactId };
+    if (opened === "created") jobs.push(eventJob(channel.organizationId, "ticket.created", refs, ticket.id));
+    jobs.push(
+      eventJob(
+        channel.organizationId,
+        "message.received",
+        { ...refs, messageId, type: event.type, text: event.text ?? null },
+        messageId,
+      ),
+    );
+  }
+  return jobs;
 }
 
 /**

@@ -3,6 +3,8 @@ import { and, eq } from "drizzle-orm";
 import { agents, queues, users } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
+import { eventJob } from "@/notify/job";
+import { subscribed } from "@/notify/settings";
 import type { App } from "@/platform/api-app";
 import type { AppContext } from "@/platform/app";
 import { protectedRoute } from "@/platform/auth";
@@ -53,11 +55,13 @@ const actions: Action[] = [
         throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
       }
       if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
-      return {
-        changes: { assigneeId: input.assigneeId },
-        action: "assigned",
-        jobs: ticket.assigneeId ? [drain(ticket.organizationId)] : [],
-      };
+      const jobs = ticket.assigneeId ? [drain(ticket.organizationId)] : [];
+      if (input.assigneeId && input.assigneeId !== ticket.assigneeId && (await subscribed(tx, ticket.organizationId))) {
+        jobs.push(
+          eventJob(ticket.organizationId, "ticket.assigned", { ticketId: ticket.id, assigneeId: input.assigneeId }),
+        );
+      }
+      return { changes: { assigneeId: input.assigneeId }, action: "assigned", jobs };
     },
   },
   {

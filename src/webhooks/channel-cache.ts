@@ -33,3 +33,8 @@ export async function cachedChannel<T>(
 export function forgetChannel(channelId: string): void {
   for (const key of entries.keys()) if (key.endsWith(`:${channelId}`)) entries.delete(key);
 }
+
+/** Drops every cached channel, e.g. when an organization's events webhook changes. */
+export function forgetAllChannels(): void {
+  entries.clear();
+}

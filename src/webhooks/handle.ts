@@ -4,8 +4,9 @@ import * as z from "zod";
 import { openCredentials, openWebhookSecret } from "@/channels/secrets";
 import { readSettings } from "@/channels/settings";
 import { type ChannelAdapter, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
-import { channels } from "@/db/schema";
+import { channels, organizations } from "@/db/schema";
 import { ingest } from "@/inbox/ingest";
+import { hasEventsWebhook } from "@/notify/settings";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { createRateLimiter } from "@/platform/ratelimit";
@@ -24,23 +25,26 @@ async function loadChannel<C extends Record<string, string>>(c: Ctx, adapter: Ch
     return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
   }
   const loaded = await cachedChannel(`${adapter.type}:${id}`, async () => {
-    const [row] = await db
-      .select()
+    const [found] = await db
+      .select({ row: channels, orgSettings: organizations.settings })
       .from(channels)
+      .innerJoin(organizations, eq(organizations.id, channels.organizationId))
       .where(and(eq(channels.id, id), eq(channels.type, adapter.type)));
-    if (!row) return undefined;
+    if (!found) return undefined;
+    const { row } = found;
+    const notify = hasEventsWebhook(found.orgSettings);
     const config = adapter.configSchema.safeParse(await openCredentials(env, row));
     if (!config.success) {
       log.error("stored channel credentials do not match the adapter's schema", { channelId: row.id });
-      return { row, config: null, secret: "" };
+      return { row, notify, config: null, secret: "" };
     }
-    return { row, config: config.data, secret: await openWebhookSecret(env, row) };
+    return { row, notify, config: config.data, secret: await openWebhookSecret(env, row) };
   });
   if (!loaded) return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
   if (!loaded.config) {
     return { error: problemResponse("MISCONFIGURED", "The channel's stored configuration is invalid.", { requestId }) };
   }
-  return { row: loaded.row, config: loaded.config, secret: loaded.secret };
+  return { row: loaded.row, notify: loaded.notify, config: loaded.config, secret: loaded.secret };
 }
 
 /**
@@ -64,7 +68,7 @@ export async function handleWebhook<C extends Record<string, string>>(
   }
   const loaded = await loadChannel(c, adapter);
   if ("error" in loaded) return loaded.error;
-  const { row, config, secret } = loaded;
+  const { row, config, secret, notify } = loaded;
   const logger = log.child({ provider: adapter.provider, channelId: row.id, organizationId: row.organizationId });
 
   const limit = await createRateLimiter(env, waitUntil).limit("webhook", row.id, {
@@ -120,6 +124,7 @@ export async function handleWebhook<C extends Record<string, string>>(
       provider: adapter.provider,
       queueId: row.queueId,
       reopenWindowHours: settings.reopenWindowHours,
+      notify,
     },
     events,
     raw,

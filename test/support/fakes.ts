@@ -95,6 +95,8 @@ function providerAnswer(path: string, body: string): { status: number; body: unk
   if (path.startsWith("/telegram/")) {
     return { status: 200, body: { ok: true, result: { message_id: ++counter, date: Math.floor(Date.now() / 1000) } } };
   }
+  // A customer's endpoint receiving Switchboard's events webhook.
+  if (path.startsWith("/events/")) return { status: 200, body: { received: true } };
   return { status: 404, body: { error: `no fake for ${path}` } };
 }
 
