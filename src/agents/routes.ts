@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import { agentQueues, agentStatuses, agents, queues, roles, tickets, users } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
@@ -40,6 +40,8 @@ async function loadAgents(db: Executor, organizationId: string, where: { id?: st
       and(
         eq(agents.organizationId, organizationId),
         eq(users.active, true),
+        // An agent promoted to admin keeps the profile row but stops working tickets.
+        ne(users.role, "admin"),
         where.id ? eq(agents.userId, where.id) : undefined,
         where.after ? gt(agents.userId, where.after) : undefined,
       ),

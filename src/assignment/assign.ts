@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import { agentQueues, agents, tickets, users } from "@/db/schema";
 import type { Transaction } from "@/platform/db";
 import { recordHistory } from "@/tickets/history";
@@ -34,6 +34,7 @@ export async function autoAssign(tx: Transaction, ticketId: string): Promise<str
         eq(agents.organizationId, ticket.organizationId),
         eq(agents.status, "online"),
         eq(users.active, true),
+        ne(users.role, "admin"),
         sql`${load} < ${agents.maxConcurrent}`,
         ticket.queueId
           ? sql`exists (select 1 from ${agentQueues} where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${ticket.queueId})`

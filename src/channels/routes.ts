@@ -15,7 +15,7 @@ import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platfor
 import { forgetChannel } from "@/webhooks/channel-cache";
 import { adapterFor } from "./registry";
 import { type ChannelRow, openCredentials, openWebhookSecret, sealCredentials, sealWebhookSecret } from "./secrets";
-import { channelSettings, readSettings } from "./settings";
+import { channelSettings, channelSettingsPatch, readSettings } from "./settings";
 import { channelTypes } from "./types";
 
 const channelSchema = z
@@ -104,7 +104,7 @@ const routes = {
           name: z.string().trim().min(1).max(200),
           config: configBody,
           queueId: z.uuid().nullable().optional(),
-          settings: channelSettings.partial().optional(),
+          settings: channelSettingsPatch.optional(),
           active: z.boolean().default(true),
         }),
       ),
@@ -144,7 +144,7 @@ const routes = {
             name: z.string().trim().min(1).max(200),
             config: configBody,
             queueId: z.uuid().nullable(),
-            settings: channelSettings.partial(),
+            settings: channelSettingsPatch,
             active: z.boolean(),
           })
           .partial(),

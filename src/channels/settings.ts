@@ -11,6 +11,11 @@ export const channelSettings = z.object({
 });
 export type ChannelSettings = z.infer<typeof channelSettings>;
 
+/** A settings change: only the fields sent, no defaults filled in (they would reset the others). */
+export const channelSettingsPatch = z
+  .object({ reopenWindowHours: z.number().int().min(0).max(720), ignoreGroups: z.boolean(), ignoreFromMe: z.boolean() })
+  .partial();
+
 export function readSettings(stored: unknown): ChannelSettings {
   const parsed = channelSettings.safeParse(stored ?? {});
   return parsed.success ? parsed.data : channelSettings.parse({});

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { agents, queues, users } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
@@ -33,7 +33,14 @@ async function assertAgent(tx: Transaction, organizationId: string, userId: stri
     .select({ id: agents.userId })
     .from(agents)
     .innerJoin(users, eq(users.id, agents.userId))
-    .where(and(eq(agents.organizationId, organizationId), eq(agents.userId, userId), eq(users.active, true)));
+    .where(
+      and(
+        eq(agents.organizationId, organizationId),
+        eq(agents.userId, userId),
+        eq(users.active, true),
+        ne(users.role, "admin"),
+      ),
+    );
   if (!agent) throw new ApiError("NOT_FOUND", "No such active agent in this organization.");
 }
 
@@ -68,7 +75,11 @@ const actions: Action[] = [
     path: "transfer",
     summary: "Move to another queue (unassigned there unless an agent is given)",
     body: z.object({ queueId: z.uuid(), assigneeId: z.uuid().optional() }),
-    async run(tx, ticket, input: { queueId: string; assigneeId?: string }) {
+    async run(tx, ticket, input: { queueId: string; assigneeId?: string }, c) {
+      const principal = c.var.principal;
+      if (principal.role === "agent" && input.assigneeId && input.assigneeId !== principal.id) {
+        throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
+      }
       const [queue] = await tx
         .select({ id: queues.id })
         .from(queues)

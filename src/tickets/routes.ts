@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { channels, contacts, messages, ticketHistory, ticketPriorities, ticketStatuses } from "@/db/schema";
+import { channels, contacts, messages, queues, ticketHistory, ticketPriorities, ticketStatuses } from "@/db/schema";
 import { createTicket } from "@/inbox/tickets";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
@@ -178,6 +178,13 @@ export function registerTicketRoutes(app: App) {
         .from(channels)
         .where(and(eq(channels.organizationId, organizationId), eq(channels.id, input.channelId)));
       if (!channel) throw new ApiError("NOT_FOUND", "No such channel in this organization.");
+      if (input.queueId) {
+        const [queue] = await tx
+          .select({ id: queues.id })
+          .from(queues)
+          .where(and(eq(queues.organizationId, organizationId), eq(queues.id, input.queueId)));
+        if (!queue) throw new ApiError("NOT_FOUND", "No such queue in this organization.");
+      }
       let contactId = input.contactId;
       if (contactId) {
         const [contact] = await tx

@@ -133,7 +133,9 @@ export async function changeTicket(
 
 /** Replaces a ticket's tags by name, creating tags the organization does not have yet. */
 export async function setTicketTags(tx: Transaction, ticket: TicketRow, names: string[], actor: Actor) {
-  const wanted = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  // Tag names are unique per organization regardless of case: "VIP" and "vip" are one tag.
+  const seen = new Set<string>();
+  const wanted = names.map((n) => n.trim()).filter((n) => n && !seen.has(n.toLowerCase()) && seen.add(n.toLowerCase()));
   const before = await tx
     .select({ id: tags.id, name: tags.name })
     .from(ticketTags)
