@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, ne } from "drizzle-orm";
 import { agents, queues, users } from "@/db/schema";
+import { slaPolicy } from "@/inbox/tickets";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
@@ -120,9 +121,18 @@ const actions: Action[] = [
   {
     path: "reopen",
     summary: "Reopen a resolved or closed ticket",
-    async run(_tx, ticket) {
+    async run(tx, ticket) {
       if (["open", "pending"].includes(ticket.status)) throw new ApiError("CONFLICT", "The ticket is already open.");
-      return { changes: { status: "open", resolvedAt: null, closedAt: null }, action: "reopened" };
+      // Like a reopening by the customer: the resolution clock starts again from the queue's SLA.
+      const sla = await slaPolicy(tx, ticket.queueId);
+      const resolutionDueAt = sla.resolution ? new Date(Date.now() + sla.resolution * 60_000) : null;
+      return {
+        changes: { status: "open", resolvedAt: null, closedAt: null, resolutionDueAt, resolutionBreachedAt: null },
+        action: "reopened",
+        jobs: ticket.assigneeId
+          ? []
+          : [{ name: "ticket.assign", organizationId: ticket.organizationId, payload: { ticketId: ticket.id } }],
+      };
     },
   },
   {

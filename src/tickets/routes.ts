@@ -2,6 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { channels, contacts, messages, queues, ticketHistory, ticketPriorities, ticketStatuses } from "@/db/schema";
 import { createTicket } from "@/inbox/tickets";
+import { dispatch } from "@/jobs/dispatch";
+import { enqueue, type OutboxRow } from "@/jobs/outbox";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { ApiError } from "@/platform/errors";
@@ -172,6 +174,7 @@ export function registerTicketRoutes(app: App) {
     const principal = c.var.principal;
     const organizationId = principal.organizationId;
     const input = c.req.valid("json");
+    let jobs: OutboxRow[] = [];
     const ticket = await db.transaction(async (tx) => {
       const [channel] = await tx
         .select()
@@ -216,8 +219,10 @@ export function registerTicketRoutes(app: App) {
         at: new Date(),
       });
       if (!created) throw new ApiError("CONFLICT", "The contact already has an open ticket on this channel.");
+      jobs = await enqueue(tx, [{ name: "ticket.assign", organizationId, payload: { ticketId: created.id } }]);
       return created;
     });
+    if (jobs.length) c.var.services.waitUntil(dispatch(c.var.services, jobs));
     const [presented] = await presentTickets(db, [ticket]);
     if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
     return c.json(presented, 201);
