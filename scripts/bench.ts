@@ -94,7 +94,9 @@ try {
   );
   await setup.end();
 
-  const [gatewayPort, baselinePort] = [await freePort(), await freePort()];
+  // One at a time: a port picked for the second Worker could be taken by the first one's
+  // internal sockets while it starts.
+  const gatewayPort = await freePort();
   const secrets = {
     DATABASE_URL: dbUrl,
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
@@ -105,11 +107,12 @@ try {
     WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
     REGISTER_MAX_PER_IP: "1000",
   };
-  children.push(startWorker(["--config", "wrangler.toml"], gatewayPort, secrets));
-  children.push(startWorker(["--config", "bench/wrangler.baseline.toml"], baselinePort, { DATABASE_URL: dbUrl }));
+  children.push(await startWorker(["--config", "wrangler.toml"], gatewayPort, secrets));
   const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const baseline = `http://127.0.0.1:${baselinePort}`;
   await waitFor(`${gateway}/api/health`, children[0] as ChildProcess);
+  const baselinePort = await freePort();
+  children.push(await startWorker(["--config", "bench/wrangler.baseline.toml"], baselinePort, { DATABASE_URL: dbUrl }));
+  const baseline = `http://127.0.0.1:${baselinePort}`;
   await waitFor(baseline, children[1] as ChildProcess);
 
   const registered = (await (

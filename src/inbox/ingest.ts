@@ -7,6 +7,7 @@ import { eventJob } from "@/notify/job";
 import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { contactWithActiveTicket } from "./contacts";
+import { ingestIntoOpenTicket } from "./fast-path";
 import { applyStatus, type StatusUpdate } from "./statuses";
 import { ticketForInbound } from "./tickets";
 
@@ -120,6 +121,19 @@ export async function ingest(
   raw: unknown,
 ): Promise<IngestResult> {
   const result: IngestResult = { messages: 0, statuses: 0, duplicates: 0, ignored: 0 };
+  const actionable = events.filter((e) => e.kind !== "ignored");
+  const [only] = actionable;
+  if (actionable.length === 1 && only?.kind === "message") {
+    const fast = await ingestIntoOpenTicket(services.db, channel, only, raw);
+    if (fast !== "not-applicable") {
+      return {
+        ...result,
+        ignored: events.length - 1,
+        messages: fast === "stored" ? 1 : 0,
+        duplicates: fast === "duplicate" ? 1 : 0,
+      };
+    }
+  }
   const jobs = await services.db.transaction(async (tx) => {
     const pending: NewJob[] = [];
     for (const event of events) {
