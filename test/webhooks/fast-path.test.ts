@@ -55,7 +55,7 @@ describe("inbound message on an open ticket", () => {
       normalized: { type: "image", providerMessageId: id },
     });
     expect(state.event?.processedAt).not.toBeNull();
-    expect((state.event?.payload as { object: string }).object).toBe("whatsapp_business_account");
+    expect(state.event?.payload).toMatchObject({ object: "whatsapp_business_account" });
     expect(state.t).toMatchObject({ unreadCount: 2 });
     expect(state.t?.lastMessageAt?.getTime()).toBe(at * 1000);
     expect(state.t?.lastInboundAt?.getTime()).toBe(at * 1000);
