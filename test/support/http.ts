@@ -48,3 +48,10 @@ export async function runScheduled(options: { env?: Record<string, unknown>; dri
   await gateway.scheduled(controller, testEnv(options.env, options.driver), ctx);
   await waitOnExecutionContext(ctx);
 }
+
+/** The one ticket of a channel (asserting there is exactly one). */
+export async function onlyTicket(token: string, channelId: string) {
+  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
+  if (list.body.data.length !== 1) throw new Error(`expected one ticket on ${channelId}: ${list.text}`);
+  return list.body.data[0];
+}

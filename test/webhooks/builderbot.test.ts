@@ -1,10 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { interactionEvents, messages, outbox, tickets } from "@/db/schema";
+import { messages, outbox } from "@/db/schema";
 import { builderbotIncoming, builderbotOutgoing, postBuilderbot, uniqueText } from "../support/builderbot";
-import { withDb } from "../support/db";
+import { channelCounts, withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
-import { call } from "../support/http";
+import { call, onlyTicket } from "../support/http";
 import { createChannel, fakeRequests } from "../support/provider";
 
 async function setup(extra: Record<string, string> = {}) {
@@ -19,24 +19,6 @@ async function setup(extra: Record<string, string> = {}) {
     prefix: `/builderbot/api/v2/${config.botId}/`,
     post: (payload: unknown, token: string | null = config.webhookToken) => postBuilderbot(channel.id, token, payload),
   };
-}
-
-const counts = (channelId: string) =>
-  withDb(async (db) => {
-    const [row] = await db
-      .select({
-        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
-        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
-        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
-      })
-      .from(sql`(select 1) as one`);
-    return row;
-  });
-
-async function onlyTicket(token: string, channelId: string) {
-  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
-  expect(list.body.data).toHaveLength(1);
-  return list.body.data[0] as { id: string; contact: { phone: string; name: string | null } };
 }
 
 describe("BuilderBot webhook", () => {
@@ -87,7 +69,7 @@ describe("BuilderBot webhook", () => {
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("stores a duplicate delivery once, and two different messages twice", async () => {
@@ -98,9 +80,9 @@ describe("BuilderBot webhook", () => {
     expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
     await post(builderbotIncoming({ body: "outra coisa" }));
-    expect(await counts(channel.id)).toEqual({ events: 2, tickets: 1, messages: 2 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 2, tickets: 1, messages: 2 });
   });
 
   it("stores the same body delivered to two channels on each", async () => {
@@ -117,7 +99,7 @@ describe("BuilderBot webhook", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => post(payload)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
     const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
     expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
   });
@@ -136,7 +118,7 @@ describe("BuilderBot webhook", () => {
       expect(res.status, `${body}: ${res.text}`).toBe(400);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("ignores the bot's own outgoing messages, groups and empty messages", async () => {
@@ -151,7 +133,7 @@ describe("BuilderBot webhook", () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body).toMatchObject({ messages: 0, ignored: 1 });
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
@@ -164,7 +146,7 @@ describe("BuilderBot webhook", () => {
     const res = await post(payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe("ignored");
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it.each([

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { interactionEvents, messages, outbox, tickets } from "@/db/schema";
-import { withDb } from "../support/db";
+import { messages, outbox } from "@/db/schema";
+import { channelCounts, withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, metaStatusPayload, postMeta, wamid } from "../support/meta";
@@ -19,18 +19,6 @@ async function setup() {
   const channel = await createChannel(tenant.token, { type: "whatsapp_meta", config });
   return { tenant, channel, config, phoneNumberId };
 }
-
-const counts = (channelId: string) =>
-  withDb(async (db) => {
-    const [row] = await db
-      .select({
-        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
-        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
-        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
-      })
-      .from(sql`(select 1) as one`);
-    return row;
-  });
 
 describe("Meta WhatsApp webhook", () => {
   it("answers the subscription handshake only with the right verify token", async () => {
@@ -83,7 +71,7 @@ describe("Meta WhatsApp webhook", () => {
     }
     const other = await postMeta(channel.id, "another-app-secret", payload);
     expect(other.status).toBe(401);
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("stores a duplicate delivery once", async () => {
@@ -94,7 +82,7 @@ describe("Meta WhatsApp webhook", () => {
     expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
   });
 
   it("stores ten concurrent deliveries of one message once, with one job", async () => {
@@ -105,7 +93,7 @@ describe("Meta WhatsApp webhook", () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
     const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
     expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
   });
@@ -121,7 +109,7 @@ describe("Meta WhatsApp webhook", () => {
       expect(res.status, res.text).toBe(400);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
@@ -133,7 +121,7 @@ describe("Meta WhatsApp webhook", () => {
     const res = await postMeta(channel.id, config.appSecret, payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe("ignored");
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it.each([
@@ -202,7 +190,7 @@ describe("Meta WhatsApp webhook", () => {
       metaMessagePayload("someone-else", { type: "text", text: { body: "x" } }),
     );
     expect(other.body).toMatchObject({ messages: 0, ignored: 1 });
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("maps the Brazilian number without the ninth digit to the same contact", async () => {

@@ -1,9 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contactIdentities, interactionEvents, messages, outbox, tickets } from "@/db/schema";
-import { withDb } from "../support/db";
+import { contactIdentities, messages, outbox } from "@/db/schema";
+import { channelCounts, withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
-import { call } from "../support/http";
+import { call, onlyTicket } from "../support/http";
 import { createChannel, fakeRequests, scriptFake } from "../support/provider";
 import {
   botToken,
@@ -22,24 +22,6 @@ async function setup(options: { settings?: Record<string, unknown>; config?: Rec
   // What setWebhook was given as secret_token (the channel's own, unless config.secretToken is set).
   const secret = channel.webhookUrls.secretToken as string;
   return { tenant, channel, config, secret };
-}
-
-const counts = (channelId: string) =>
-  withDb(async (db) => {
-    const [row] = await db
-      .select({
-        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
-        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
-        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
-      })
-      .from(sql`(select 1) as one`);
-    return row;
-  });
-
-async function onlyTicket(token: string, channelId: string) {
-  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
-  expect(list.body.data).toHaveLength(1);
-  return list.body.data[0];
 }
 
 describe("Telegram webhook", () => {
@@ -98,7 +80,7 @@ describe("Telegram webhook", () => {
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("expects the configured secretToken instead of the channel's own when one is set", async () => {
@@ -106,7 +88,7 @@ describe("Telegram webhook", () => {
     const { channel, secret } = await setup({ config: { botToken: botToken(), secretToken } });
     const payload = telegramUpdate(telegramMessage({ text: "oi" }));
     expect((await postTelegram(channel.id, secret, payload)).status).toBe(401);
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
     const res = await postTelegram(channel.id, secretToken, payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ messages: 1 });
@@ -132,7 +114,7 @@ describe("Telegram webhook", () => {
     expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
   });
 
   it("keeps update ids apart per channel (they are only unique per bot)", async () => {
@@ -149,7 +131,7 @@ describe("Telegram webhook", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => postTelegram(channel.id, secret, payload)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
     const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
     expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
   });
@@ -169,7 +151,7 @@ describe("Telegram webhook", () => {
       expect(res.status, `${body}: ${res.text}`).toBe(400);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
@@ -180,7 +162,7 @@ describe("Telegram webhook", () => {
     const res = await postTelegram(channel.id, secret, payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe("ignored");
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it.each([
@@ -321,7 +303,7 @@ describe("Telegram webhook", () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body, JSON.stringify(payload)).toMatchObject({ messages: 0, ignored: 1 });
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("stores group messages as the group's conversation when the channel takes groups in", async () => {

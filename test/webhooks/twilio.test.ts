@@ -1,9 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { interactionEvents, messages, outbox, tickets } from "@/db/schema";
-import { withDb } from "../support/db";
+import { channelCounts, withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
-import { call } from "../support/http";
+import { call, onlyTicket } from "../support/http";
 import { createChannel, fakeRequests } from "../support/provider";
 import {
   accountSid,
@@ -32,24 +32,6 @@ async function setup(phoneNumber = "+14155550100") {
     status: (params: Record<string, string> | string, options?: Parameters<typeof postTwilio>[4]) =>
       postTwilio(channel.id, "sms-status", config.authToken, params, options),
   };
-}
-
-const counts = (channelId: string) =>
-  withDb(async (db) => {
-    const [row] = await db
-      .select({
-        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
-        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
-        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
-      })
-      .from(sql`(select 1) as one`);
-    return row;
-  });
-
-async function onlyTicket(token: string, channelId: string) {
-  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
-  expect(list.body.data).toHaveLength(1);
-  return list.body.data[0] as { id: string; contact: { phone: string; name: string | null } };
 }
 
 describe("Twilio SMS webhook", () => {
@@ -111,7 +93,7 @@ describe("Twilio SMS webhook", () => {
     expect(
       (await status(twilioStatusParams(config.accountSid, messageSid(), "delivered"), { signature: "x" })).status,
     ).toBe(401);
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("stores a duplicate delivery once", async () => {
@@ -122,7 +104,7 @@ describe("Twilio SMS webhook", () => {
     expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
   });
 
   it("stores ten concurrent deliveries of one message once, with one job", async () => {
@@ -131,7 +113,7 @@ describe("Twilio SMS webhook", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => sms(params)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
     const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
     expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
   });
@@ -153,7 +135,7 @@ describe("Twilio SMS webhook", () => {
     const res = await status(statusNoSid);
     expect(res.status, res.text).toBe(400);
     expect(res.body.detail).toContain("MessageSid");
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
@@ -166,7 +148,7 @@ describe("Twilio SMS webhook", () => {
     const res = await sms(params);
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe("ignored");
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   const mediaUrl = (n: number) =>
@@ -244,7 +226,7 @@ describe("Twilio SMS webhook", () => {
         [`${sid}:2`, "video", null],
       ]),
     );
-    expect(await counts(channel.id)).toEqual({ events: 3, tickets: 1, messages: 3 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 3, tickets: 1, messages: 3 });
   });
 
   it("moves an outbound message's status forward only, and records failures with their code", async () => {

@@ -1,9 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contactIdentities, interactionEvents, messages, outbox, tickets } from "@/db/schema";
-import { withDb } from "../support/db";
+import { contactIdentities, messages, outbox } from "@/db/schema";
+import { channelCounts, withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
-import { call } from "../support/http";
+import { call, onlyTicket } from "../support/http";
 import { createChannel, fakeRequests, scriptFake } from "../support/provider";
 import { postZapi, zapiMessageId, zapiReceivedPayload, zapiSecretOf, zapiStatusPayload } from "../support/zapi";
 
@@ -17,24 +17,6 @@ async function setup(options: { settings?: Record<string, unknown>; config?: Rec
   const channel = await createChannel(tenant.token, { type: "whatsapp_zapi", config, settings: options.settings });
   const secret = zapiSecretOf(channel.webhookUrls.webhook as string);
   return { tenant, channel, config, secret };
-}
-
-const counts = (channelId: string) =>
-  withDb(async (db) => {
-    const [row] = await db
-      .select({
-        events: sql<number>`(select count(*)::int from ${interactionEvents} where ${interactionEvents.channelId} = ${channelId})`,
-        tickets: sql<number>`(select count(*)::int from ${tickets} where ${tickets.channelId} = ${channelId})`,
-        messages: sql<number>`(select count(*)::int from ${messages} where ${messages.channelId} = ${channelId})`,
-      })
-      .from(sql`(select 1) as one`);
-    return row;
-  });
-
-async function onlyTicket(token: string, channelId: string) {
-  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
-  expect(list.body.data).toHaveLength(1);
-  return list.body.data[0];
 }
 
 describe("Z-API webhook", () => {
@@ -79,7 +61,7 @@ describe("Z-API webhook", () => {
     }
     const noSecret = await call(`/webhooks/zapi/${channel.id}`, { method: "POST", json: payload });
     expect(noSecret.status).toBe(404);
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("stores a duplicate delivery once", async () => {
@@ -90,7 +72,7 @@ describe("Z-API webhook", () => {
     expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
   });
 
   it("stores ten concurrent deliveries of one message once, with one job", async () => {
@@ -99,7 +81,7 @@ describe("Z-API webhook", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => postZapi(channel.id, secret, payload)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
-    expect(await counts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
     const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
     expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
   });
@@ -120,7 +102,7 @@ describe("Z-API webhook", () => {
       expect(res.status, `${body}: ${res.text}`).toBe(400);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
@@ -132,7 +114,7 @@ describe("Z-API webhook", () => {
     const res = await postZapi(channel.id, secret, payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe("ignored");
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it.each([
@@ -247,7 +229,7 @@ describe("Z-API webhook", () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body, JSON.stringify(payload)).toMatchObject({ messages: 0, statuses: 0, ignored: 1 });
     }
-    expect(await counts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   it("stores fromMe and group messages when the channel's settings take them in", async () => {
