@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq, gt, inArray, ne, sql } from "drizzle-orm";
+import { drainBacklogJob } from "@/assignment/enqueue";
 import { agentQueues, agentStatuses, agents, queues, roles, tickets, users } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
@@ -187,13 +188,7 @@ export function registerAgentRoutes(app: App) {
         (input.maxConcurrent !== undefined && input.maxConcurrent > agent.maxConcurrent) ||
         input.queueIds !== undefined;
       if (freed && (changes.status ?? agent.status) === "online") {
-        jobs = await enqueue(tx, [
-          {
-            name: "assignment.drain",
-            organizationId: principal.organizationId,
-            payload: { organizationId: principal.organizationId },
-          },
-        ]);
+        jobs = await enqueue(tx, [drainBacklogJob(principal.organizationId)]);
       }
     });
     if (jobs.length) services.waitUntil(dispatch(services, jobs));

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { channels, queues } from "@/db/schema";
+import { channels } from "@/db/schema";
 import type { App } from "@/platform/api-app";
 import { zodIssues } from "@/platform/app";
 import { audit } from "@/platform/audit";
@@ -12,6 +12,7 @@ import type { Env } from "@/platform/env";
 import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
+import { getQueue } from "@/queues/service";
 import { forgetChannel } from "@/webhooks/channel-cache";
 import { adapterFor } from "./registry";
 import { type ChannelRow, openCredentials, openWebhookSecret, sealCredentials, sealWebhookSecret } from "./secrets";
@@ -68,12 +69,7 @@ function validConfig(type: string, config: unknown): Record<string, string> {
 }
 
 async function assertQueue(db: Executor, organizationId: string, queueId: string | null | undefined) {
-  if (!queueId) return;
-  const [queue] = await db
-    .select({ id: queues.id })
-    .from(queues)
-    .where(and(eq(queues.organizationId, organizationId), eq(queues.id, queueId)));
-  if (!queue) throw new ApiError("NOT_FOUND", "No such queue in this organization.");
+  if (queueId) await getQueue(db, organizationId, queueId);
 }
 
 async function getChannel(db: Executor, organizationId: string, id: string): Promise<ChannelRow> {

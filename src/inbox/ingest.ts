@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { assignJob } from "@/assignment/enqueue";
 import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/types";
 import { interactionEvents, messages, tickets } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
@@ -93,7 +94,7 @@ async function ingestMessage(tx: Transaction, channel: IngestChannel, event: Inb
   if (!messageId) return [];
   const jobs: NewJob[] = [];
   if (opened !== "existing" && !ticket.assigneeId) {
-    jobs.push({ name: "ticket.assign", organizationId: channel.organizationId, payload: { ticketId: ticket.id } });
+    jobs.push(assignJob(channel.organizationId, ticket.id));
   }
   if (channel.notify) {
     const refs = { ticketId: ticket.id, channelId: channel.id, contactId };

@@ -90,7 +90,13 @@ export function registerJobRoutes(app: App) {
     const [row] = await services.db
       .update(outbox)
       .set({ status: "pending", attempts: 0, nextAttemptAt: new Date(), lockedUntil: null })
-      .where(and(eq(outbox.organizationId, principal.organizationId), eq(outbox.id, id), inStatus(["dead", "failed"])))
+      .where(
+        and(
+          eq(outbox.organizationId, principal.organizationId),
+          eq(outbox.id, id),
+          inArray(outbox.status, ["dead", "failed"]),
+        ),
+      )
       .returning();
     if (!row) {
       const [exists] = await services.db
@@ -110,8 +116,4 @@ export function registerJobRoutes(app: App) {
     services.waitUntil(dispatch(services, [row]));
     return c.json(present(row), 200);
   });
-}
-
-function inStatus(statuses: OutboxRow["status"][]) {
-  return inArray(outbox.status, statuses);
 }

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, ne } from "drizzle-orm";
-import { agents, queues, users } from "@/db/schema";
+import { assignJob, drainBacklogJob } from "@/assignment/enqueue";
+import { agents, users } from "@/db/schema";
 import { slaPolicy } from "@/inbox/tickets";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
@@ -12,9 +13,10 @@ import { protectedRoute } from "@/platform/auth";
 import type { Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
+import { getQueue } from "@/queues/service";
 import { actorOf } from "./history";
 import { type TicketRow, ticketSchema } from "./schemas";
-import { changeTicket, getTicket, presentTickets } from "./service";
+import { changeTicket, getTicket, presentTicketOf } from "./service";
 
 type Action = {
   path: string;
@@ -45,12 +47,6 @@ async function assertAgent(tx: Transaction, organizationId: string, userId: stri
   if (!agent) throw new ApiError("NOT_FOUND", "No such active agent in this organization.");
 }
 
-const drain = (organizationId: string): NewJob => ({
-  name: "assignment.drain",
-  organizationId,
-  payload: { organizationId },
-});
-
 const actions: Action[] = [
   {
     path: "assign",
@@ -63,7 +59,7 @@ const actions: Action[] = [
         throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
       }
       if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
-      const jobs = ticket.assigneeId ? [drain(ticket.organizationId)] : [];
+      const jobs = ticket.assigneeId ? [drainBacklogJob(ticket.organizationId)] : [];
       if (input.assigneeId && input.assigneeId !== ticket.assigneeId && (await subscribed(tx, ticket.organizationId))) {
         jobs.push(
           eventJob(ticket.organizationId, "ticket.assigned", { ticketId: ticket.id, assigneeId: input.assigneeId }),
@@ -81,15 +77,10 @@ const actions: Action[] = [
       if (principal.role === "agent" && input.assigneeId && input.assigneeId !== principal.id) {
         throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
       }
-      const [queue] = await tx
-        .select({ id: queues.id })
-        .from(queues)
-        .where(and(eq(queues.organizationId, ticket.organizationId), eq(queues.id, input.queueId)));
-      if (!queue) throw new ApiError("NOT_FOUND", "No such queue in this organization.");
+      const queue = await getQueue(tx, ticket.organizationId, input.queueId);
       if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
-      const jobs: NewJob[] = [drain(ticket.organizationId)];
-      if (!input.assigneeId)
-        jobs.push({ name: "ticket.assign", organizationId: ticket.organizationId, payload: { ticketId: ticket.id } });
+      const jobs: NewJob[] = [drainBacklogJob(ticket.organizationId)];
+      if (!input.assigneeId) jobs.push(assignJob(ticket.organizationId, ticket.id));
       return { changes: { queueId: queue.id, assigneeId: input.assigneeId ?? null }, action: "transferred", jobs };
     },
   },
@@ -102,7 +93,7 @@ const actions: Action[] = [
       return {
         changes: { status: "resolved", resolvedAt: new Date() },
         action: "resolved",
-        jobs: [drain(ticket.organizationId)],
+        jobs: [drainBacklogJob(ticket.organizationId)],
       };
     },
   },
@@ -114,7 +105,7 @@ const actions: Action[] = [
       return {
         changes: { status: "closed", closedAt: new Date(), resolvedAt: ticket.resolvedAt ?? new Date() },
         action: "closed",
-        jobs: [drain(ticket.organizationId)],
+        jobs: [drainBacklogJob(ticket.organizationId)],
       };
     },
   },
@@ -129,9 +120,7 @@ const actions: Action[] = [
       return {
         changes: { status: "open", resolvedAt: null, closedAt: null, resolutionDueAt, resolutionBreachedAt: null },
         action: "reopened",
-        jobs: ticket.assigneeId
-          ? []
-          : [{ name: "ticket.assign", organizationId: ticket.organizationId, payload: { ticketId: ticket.id } }],
+        jobs: ticket.assigneeId ? [] : [assignJob(ticket.organizationId, ticket.id)],
       };
     },
   },
@@ -168,9 +157,7 @@ export function registerTicketActions(app: App) {
         return after;
       });
       if (jobs.length) c.var.services.waitUntil(dispatch(c.var.services, jobs));
-      const [presented] = await presentTickets(db, [ticket]);
-      if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
-      return c.json(presented, 200);
+      return c.json(await presentTicketOf(db, ticket), 200);
     });
   }
 }

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { channels, contacts, messages, queues, ticketHistory, ticketPriorities, ticketStatuses } from "@/db/schema";
+import { assignJob } from "@/assignment/enqueue";
+import { phone } from "@/contacts/schemas";
+import { channels, contacts, messages, ticketHistory, ticketPriorities, ticketStatuses } from "@/db/schema";
 import { createTicket } from "@/inbox/tickets";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
@@ -9,17 +11,10 @@ import { protectedRoute } from "@/platform/auth";
 import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
-import { normalizePhone } from "@/platform/phone";
+import { getQueue } from "@/queues/service";
 import { actorOf } from "./history";
 import { messageSchema, presentMessage, ticketSchema } from "./schemas";
-import { changeTicket, getTicket, listTickets, presentTickets, setTicketTags } from "./service";
-
-const phoneParam = z.string().transform((value, ctx) => {
-  const phone = normalizePhone(value);
-  if (phone) return phone;
-  ctx.addIssue({ code: "custom", message: "not a phone number" });
-  return z.NEVER;
-});
+import { changeTicket, getTicket, listTickets, presentTicketOf, presentTickets, setTicketTags } from "./service";
 
 const list = protectedRoute({
   method: "get",
@@ -41,9 +36,7 @@ const list = protectedRoute({
         .openapi({ description: "An agent id, or `none` for unassigned." }),
       channelId: z.uuid().optional(),
       contactId: z.uuid().optional(),
-      contactPhone: phoneParam
-        .optional()
-        .openapi({ description: "E.164 (other formats are normalized)", type: "string" }),
+      contactPhone: phone.optional().openapi({ description: "E.164 (other formats are normalized)", type: "string" }),
       tag: z.string().max(100).optional(),
       q: z
         .string()
@@ -92,9 +85,7 @@ const create = protectedRoute({
         .object({
           channelId: z.uuid(),
           contactId: z.uuid().optional(),
-          phone: phoneParam
-            .optional()
-            .openapi({ type: "string", description: "Creates the contact if it does not exist." }),
+          phone: phone.optional().openapi({ type: "string", description: "Creates the contact if it does not exist." }),
           name: z.string().max(200).optional(),
           subject: z.string().max(300).optional(),
           priority: z.enum(ticketPriorities).optional(),
@@ -146,12 +137,11 @@ export function registerTicketRoutes(app: App) {
   app.openapi(get, async (c) => {
     const { db } = c.var.services;
     const ticket = await getTicket(db, c.var.principal.organizationId, c.req.valid("param").id);
-    const [[presented], recent, history] = await Promise.all([
-      presentTickets(db, [ticket]),
+    const [presented, recent, history] = await Promise.all([
+      presentTicketOf(db, ticket),
       db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
       db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
     ]);
-    if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
     return c.json(
       {
         ...presented,
@@ -181,13 +171,7 @@ export function registerTicketRoutes(app: App) {
         .from(channels)
         .where(and(eq(channels.organizationId, organizationId), eq(channels.id, input.channelId)));
       if (!channel) throw new ApiError("NOT_FOUND", "No such channel in this organization.");
-      if (input.queueId) {
-        const [queue] = await tx
-          .select({ id: queues.id })
-          .from(queues)
-          .where(and(eq(queues.organizationId, organizationId), eq(queues.id, input.queueId)));
-        if (!queue) throw new ApiError("NOT_FOUND", "No such queue in this organization.");
-      }
+      if (input.queueId) await getQueue(tx, organizationId, input.queueId);
       let contactId = input.contactId;
       if (contactId) {
         const [contact] = await tx
@@ -219,13 +203,11 @@ export function registerTicketRoutes(app: App) {
         at: new Date(),
       });
       if (!created) throw new ApiError("CONFLICT", "The contact already has an open ticket on this channel.");
-      jobs = await enqueue(tx, [{ name: "ticket.assign", organizationId, payload: { ticketId: created.id } }]);
+      jobs = await enqueue(tx, [assignJob(organizationId, created.id)]);
       return created;
     });
     if (jobs.length) c.var.services.waitUntil(dispatch(c.var.services, jobs));
-    const [presented] = await presentTickets(db, [ticket]);
-    if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
-    return c.json(presented, 201);
+    return c.json(await presentTicketOf(db, ticket), 201);
   });
 
   app.openapi(update, async (c) => {
@@ -241,8 +223,6 @@ export function registerTicketRoutes(app: App) {
       if (tagNames) await setTicketTags(tx, t, tagNames, actorOf(principal));
       return t;
     });
-    const [presented] = await presentTickets(db, [ticket]);
-    if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
-    return c.json(presented, 200);
+    return c.json(await presentTicketOf(db, ticket), 200);
   });
 }

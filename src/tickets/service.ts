@@ -39,6 +39,12 @@ export async function presentTickets(db: Executor, rows: TicketRow[]) {
   );
 }
 
+export async function presentTicketOf(db: Executor, ticket: TicketRow) {
+  const [presented] = await presentTickets(db, [ticket]);
+  if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
+  return presented;
+}
+
 export type TicketFilters = {
   status?: TicketStatus[];
   queueId?: string;

@@ -9,7 +9,7 @@ import { ingest } from "@/inbox/ingest";
 import { hasEventsWebhook } from "@/notify/settings";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
-import { createRateLimiter } from "@/platform/ratelimit";
+import { enforceRateLimit } from "@/platform/request";
 import { cachedChannel } from "./channel-cache";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -57,7 +57,7 @@ export async function handleWebhook<C extends Record<string, string>>(
   route?: string,
 ) {
   const services = c.var.services;
-  const { env, log, requestId, waitUntil } = services;
+  const { env, log, requestId } = services;
   if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) {
     return problemResponse("PAYLOAD_TOO_LARGE", "Webhook bodies are limited to 1 MiB.", { requestId });
   }
@@ -71,15 +71,7 @@ export async function handleWebhook<C extends Record<string, string>>(
   const { row, config, secret, notify } = loaded;
   const logger = log.child({ provider: adapter.provider, channelId: row.id, organizationId: row.organizationId });
 
-  const limit = await createRateLimiter(env, waitUntil).limit("webhook", row.id, {
-    limit: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
-    windowSeconds: 60,
-  });
-  if (!limit.success) {
-    const retryAfter = Math.max(1, Math.ceil((limit.reset - Date.now()) / 1000));
-    logger.warn("webhook rate limited", { retryAfter });
-    return problemResponse("RATE_LIMITED", "Too many webhook deliveries for this channel.", { requestId, retryAfter });
-  }
+  await enforceRateLimit(c, "webhook", row.id, { limit: env.WEBHOOK_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 });
 
   const url = new URL(c.req.url);
   const request: WebhookRequest = {
