@@ -16,6 +16,7 @@ import { registerMessageRoutes } from "@/tickets/messages";
 import { registerTicketRoutes } from "@/tickets/routes";
 import { registerTicketStats } from "@/tickets/stats";
 import { registerUserRoutes } from "@/users/routes";
+import { registerWebhookEventRoutes } from "@/webhook-events/routes";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
@@ -41,6 +42,7 @@ export function createApiApp(): App {
   registerMessageRoutes(app);
   registerAgentRoutes(app);
   registerJobRoutes(app);
+  registerWebhookEventRoutes(app);
   registerQueueRoutes(app);
   registerTemplateRoutes(app);
   registerTagRoutes(app);

@@ -38,6 +38,8 @@ export type Media = {
 /** Who wrote: a phone (E.164) for phone-based channels, else an identity at the provider. */
 export type Sender = {
   phone?: string;
+  /** False when the provider's number is kept as given because it did not parse as valid E.164. */
+  phoneVerified?: boolean;
   identity?: { kind: string; externalId: string };
   name?: string;
 };

@@ -6,15 +6,25 @@ import type { Transaction } from "@/platform/db";
 export type ContactRow = typeof contacts.$inferSelect;
 type ActiveTicket = { id: string; status: "open" | "pending"; assigneeId: string | null };
 
-function phoneUpsert(tx: Transaction, organizationId: string, phone: string, name: string | undefined, at: Date) {
+function phoneUpsert(tx: Transaction, organizationId: string, from: Sender & { phone: string }, at: Date) {
   return tx
     .insert(contacts)
-    .values({ organizationId, phone, name: name ?? null, lastInboundAt: at })
+    .values({
+      organizationId,
+      phone: from.phone,
+      phoneVerified: from.phoneVerified !== false,
+      name: from.name ?? null,
+      lastInboundAt: at,
+    })
     .onConflictDoUpdate({
       target: [contacts.organizationId, contacts.phone],
       targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,
-      // A name the team typed wins over the provider's profile name.
-      set: { name: sql`coalesce(${contacts.name}, excluded.name)`, lastInboundAt: at },
+      // A name the team typed wins over the provider's profile name; a number once verified stays so.
+      set: {
+        name: sql`coalesce(${contacts.name}, excluded.name)`,
+        phoneVerified: sql`${contacts.phoneVerified} or excluded.phone_verified`,
+        lastInboundAt: at,
+      },
     });
 }
 
@@ -31,7 +41,7 @@ export async function contactWithActiveTicket(
   at: Date,
 ): Promise<{ contactId: string; active: ActiveTicket | null }> {
   if (from.phone) {
-    const upsert = phoneUpsert(tx, organizationId, from.phone, from.name, at).returning({ id: contacts.id });
+    const upsert = phoneUpsert(tx, organizationId, { ...from, phone: from.phone }, at).returning({ id: contacts.id });
     const { rows } = await tx.execute<{
       contact_id: string;
       id: string | null;
@@ -78,7 +88,7 @@ export async function resolveContact(
   at: Date,
 ): Promise<ContactRow> {
   if (from.phone) {
-    const [contact] = await phoneUpsert(tx, organizationId, from.phone, from.name, at).returning();
+    const [contact] = await phoneUpsert(tx, organizationId, { ...from, phone: from.phone }, at).returning();
     if (!contact) throw new Error("contact upsert returned nothing");
     return contact;
   }

@@ -1,30 +1,35 @@
 import { sql } from "drizzle-orm";
-import { v7 as uuidv7 } from "uuid";
 import type { InboundMessageEvent } from "@/channels/types";
+import { insertSelect } from "@/db/insert-select";
+import { contacts, interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
 import type { Database } from "@/platform/db";
-import type { IngestChannel } from "./ingest";
+import { deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
+import type { Delivery, IngestChannel } from "./types";
 
 export type FastPathResult = "stored" | "duplicate" | "not-applicable";
 
 /**
  * The common case of an inbound message in one statement: a customer with an open ticket on the
- * channel writes again. Event, message, ticket counters and the contact's last-inbound time are
- * written by one atomic statement (one round trip instead of a transaction's six). Anything else
- * (a new conversation, a pending or resolved ticket, a sender known by identity, an organization
- * whose events webhook needs a job) answers "not-applicable" having written nothing, and takes
- * the transactional path.
+ * channel writes again. Delivery, event, message, ticket counters and the contact's last-inbound
+ * time are written by one atomic statement (one round trip instead of a transaction's six), from
+ * the same row builders as the transactional path. Anything else (a new conversation, a pending or
+ * resolved ticket, a sender known by identity or by an unverified number, an organization whose
+ * events webhook needs a job, a replay) answers "not-applicable" having written nothing, and
+ * takes the transactional path.
  */
 export async function ingestIntoOpenTicket(
   db: Database,
   channel: IngestChannel,
   event: InboundMessageEvent,
   raw: unknown,
+  delivery: Delivery,
+  ignored: number,
 ): Promise<FastPathResult> {
-  if (!event.from.phone || channel.notify) return "not-applicable";
+  if (!event.from.phone || event.from.phoneVerified === false || channel.notify || delivery.replay) {
+    return "not-applicable";
+  }
   const at = event.timestamp;
-  const eventType = `message.${event.type}`;
-  const normalized = { type: event.type, providerMessageId: event.providerMessageId };
-  const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+  const opened = sql`where exists (select 1 from open_ticket)`;
   const { rows } = await db.execute<{
     ticket_id: string | null;
     event_id: string | null;
@@ -32,31 +37,45 @@ export async function ingestIntoOpenTicket(
   }>(sql`
     with open_ticket as (
       select t.id as ticket_id, c.id as contact_id
-      from contacts c join tickets t on t.contact_id = c.id
+      from ${contacts} c join ${tickets} t on t.contact_id = c.id
       where c.organization_id = ${channel.organizationId} and c.phone = ${event.from.phone} and c.merged_into_id is null
         and t.channel_id = ${channel.id} and t.status = 'open'
       for update of t
     ),
     event as (
-      insert into interaction_events (id, organization_id, channel_id, provider, event_type, idempotency_key, payload, normalized, processed_at)
-      select ${uuidv7()}, ${channel.organizationId}, ${channel.id}, ${channel.provider}, ${eventType}, ${event.idempotencyKey},
-             ${JSON.stringify(raw)}::jsonb, ${JSON.stringify(normalized)}::jsonb, now()
-      from open_ticket
+      ${insertSelect(interactionEvents, interactionEventRow(channel, event, raw), opened)}
       on conflict (provider, idempotency_key) do nothing
       returning id
     ),
     message as (
-      insert into messages (id, organization_id, ticket_id, channel_id, contact_id, direction, type, body, media, content,
-                            provider_message_id, status, sender_type, created_at, updated_at)
-      select ${uuidv7()}, ${channel.organizationId}, open_ticket.ticket_id, ${channel.id}, open_ticket.contact_id, 'inbound',
-             ${event.type}, ${event.text ?? null}, ${json(event.media)}::jsonb, ${json(event.content)}::jsonb,
-             ${event.providerMessageId}, 'received', 'contact', ${at}, now()
-      from open_ticket where exists (select 1 from event)
+      ${insertSelect(
+        messages,
+        inboundMessageRow(
+          channel,
+          event,
+          sql`(select ticket_id from open_ticket)`,
+          sql`(select contact_id from open_ticket)`,
+        ),
+        sql`where exists (select 1 from event)`,
+      )}
       on conflict (channel_id, provider_message_id) do nothing
       returning id, ticket_id, contact_id
     ),
+    delivery as (
+      ${insertSelect(
+        webhookEvents,
+        deliveryRow(channel, delivery, {
+          status: sql`case when exists (select 1 from event) then 'stored' else 'duplicate' end`,
+          reason: null,
+          result: sql`jsonb_build_object('messages', (select count(*) from event), 'statuses', 0,
+            'duplicates', 1 - (select count(*) from event), 'ignored', ${ignored}::int)`,
+        }),
+        opened,
+      )}
+      returning id
+    ),
     ticket_touch as (
-      update tickets set
+      update ${tickets} set
         last_message_at = greatest(last_message_at, ${at}),
         last_inbound_at = greatest(last_inbound_at, ${at}),
         unread_count = unread_count + 1,
@@ -65,7 +84,7 @@ export async function ingestIntoOpenTicket(
       returning tickets.id
     ),
     contact_touch as (
-      update contacts set
+      update ${contacts} set
         last_inbound_at = ${at},
         name = coalesce(contacts.name, ${event.from.name ?? null}),
         updated_at = now()

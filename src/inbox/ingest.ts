@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { assignJob } from "@/assignment/enqueue";
 import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/types";
-import { interactionEvents, messages, tickets } from "@/db/schema";
+import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
@@ -9,50 +9,12 @@ import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { contactWithActiveTicket } from "./contacts";
 import { ingestIntoOpenTicket } from "./fast-path";
+import { deliveryOutcome, deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
 import { applyStatus, type StatusUpdate } from "./statuses";
 import { ticketForInbound } from "./tickets";
+import type { Delivery, IngestChannel, IngestResult } from "./types";
 
-export type IngestChannel = {
-  id: string;
-  organizationId: string;
-  provider: string;
-  queueId: string | null;
-  reopenWindowHours: number;
-  /** The organization has an events webhook: inbound messages and new tickets are notified. */
-  notify: boolean;
-};
-
-export type IngestResult = { messages: number; statuses: number; duplicates: number; ignored: number };
-
-async function storeEvent(
-  tx: Transaction,
-  channel: IngestChannel,
-  event: InboundMessageEvent | StatusEvent,
-  raw: unknown,
-) {
-  const normalized: Record<string, unknown> =
-    event.kind === "status"
-      ? ({ status: event.status, timestamp: event.timestamp.toISOString(), error: event.error } satisfies StatusUpdate)
-      : { type: event.type, providerMessageId: event.providerMessageId };
-  const [stored] = await tx
-    .insert(interactionEvents)
-    .values({
-      organizationId: channel.organizationId,
-      channelId: channel.id,
-      provider: channel.provider,
-      eventType: event.kind === "status" ? `status.${event.status}` : `message.${event.type}`,
-      idempotencyKey: event.idempotencyKey,
-      payload: raw,
-      normalized,
-      reference: event.kind === "status" ? event.providerMessageId : null,
-      // A message is fully handled by this transaction (or the whole thing rolls back); a status
-      // may find no message yet and stay unprocessed for the send job.
-      processedAt: event.kind === "message" ? new Date() : null,
-    })
-    .onConflictDoNothing({ target: [interactionEvents.provider, interactionEvents.idempotencyKey] })
-    .returning({ id: interactionEvents.id });
-  return stored;
-}
+export type { Delivery, IngestChannel, IngestResult } from "./types";
 
 async function ingestMessage(tx: Transaction, channel: IngestChannel, event: InboundMessageEvent): Promise<NewJob[]> {
   const at = event.timestamp;
@@ -63,21 +25,7 @@ async function ingestMessage(tx: Transaction, channel: IngestChannel, event: Inb
       : await ticketForInbound(tx, channel, contactId, at);
   const insert = tx
     .insert(messages)
-    .values({
-      organizationId: channel.organizationId,
-      ticketId: ticket.id,
-      channelId: channel.id,
-      contactId,
-      direction: "inbound",
-      type: event.type,
-      body: event.text ?? null,
-      media: event.media ?? null,
-      content: event.content ?? null,
-      providerMessageId: event.providerMessageId,
-      status: "received",
-      senderType: "contact",
-      createdAt: at,
-    })
+    .values(inboundMessageRow(channel, event, ticket.id, contactId))
     .onConflictDoNothing({ target: [messages.channelId, messages.providerMessageId] })
     .returning({ id: messages.id });
   // The message and the ticket's counters in one round trip; nothing is touched for a duplicate.
@@ -112,37 +60,37 @@ async function ingestMessage(tx: Transaction, channel: IngestChannel, event: Inb
 }
 
 /**
- * One webhook, one transaction: raw events (deduplicated by idempotency key), contacts, tickets,
- * messages, status updates and the jobs they cause. Jobs are dispatched after the commit.
+ * One webhook, one transaction: the delivery's row (what became of the body), raw events
+ * (deduplicated by idempotency key), contacts, tickets, messages, status updates and the jobs they
+ * cause. Jobs are dispatched after the commit. Events must already be cleaned (platform/text.ts).
  */
 export async function ingest(
   services: Services,
   channel: IngestChannel,
   events: InboundEvent[],
   raw: unknown,
+  delivery: Delivery,
 ): Promise<IngestResult> {
   const result: IngestResult = { messages: 0, statuses: 0, duplicates: 0, ignored: 0 };
-  const actionable = events.filter((e) => e.kind !== "ignored");
+  const ignoredReasons = events.flatMap((e) => (e.kind === "ignored" ? [e.reason] : []));
+  const actionable = events.filter((e): e is InboundMessageEvent | StatusEvent => e.kind !== "ignored");
   const [only] = actionable;
   if (actionable.length === 1 && only?.kind === "message") {
-    const fast = await ingestIntoOpenTicket(services.db, channel, only, raw);
+    const ignored = ignoredReasons.length;
+    const fast = await ingestIntoOpenTicket(services.db, channel, only, raw, delivery, ignored);
     if (fast !== "not-applicable") {
-      return {
-        ...result,
-        ignored: events.length - 1,
-        messages: fast === "stored" ? 1 : 0,
-        duplicates: fast === "duplicate" ? 1 : 0,
-      };
+      return { ...result, ignored, messages: fast === "stored" ? 1 : 0, duplicates: fast === "duplicate" ? 1 : 0 };
     }
   }
   const jobs = await services.db.transaction(async (tx) => {
     const pending: NewJob[] = [];
-    for (const event of events) {
-      if (event.kind === "ignored") {
-        result.ignored += 1;
-        continue;
-      }
-      const stored = await storeEvent(tx, channel, event, raw);
+    result.ignored = ignoredReasons.length;
+    for (const event of actionable) {
+      const [stored] = await tx
+        .insert(interactionEvents)
+        .values(interactionEventRow(channel, event, raw))
+        .onConflictDoNothing({ target: [interactionEvents.provider, interactionEvents.idempotencyKey] })
+        .returning({ id: interactionEvents.id });
       if (!stored) {
         result.duplicates += 1;
         continue;
@@ -164,6 +112,15 @@ export async function ingest(
         }
         result.statuses += 1;
       }
+    }
+    const outcome = deliveryOutcome(result, ignoredReasons);
+    if (delivery.replay) {
+      await tx
+        .update(webhookEvents)
+        .set({ ...outcome, replayCount: sql`${webhookEvents.replayCount} + 1`, replayedAt: new Date() })
+        .where(eq(webhookEvents.id, delivery.id));
+    } else {
+      await tx.insert(webhookEvents).values(deliveryRow(channel, delivery, outcome));
     }
     return enqueue(tx, pending);
   });

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { type AppEnv, setupApp, zodIssues } from "./app";
 import { ApiError } from "./errors";
+import { findUnsafeText } from "./text";
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -17,9 +18,18 @@ export function newApp(): App {
   return setupApp(
     new OpenAPIHono<AppEnv>({
       defaultHook: (result) => {
+        const where = targets[result.target] ?? result.target;
         if (!result.success) {
-          throw new ApiError("VALIDATION_FAILED", `The ${targets[result.target] ?? result.target} is invalid.`, {
-            errors: zodIssues(result.error),
+          throw new ApiError("VALIDATION_FAILED", `The ${where} is invalid.`, { errors: zodIssues(result.error) });
+        }
+        // Every validated input passes here: text PostgreSQL cannot store is refused by name,
+        // before it can fail a query with a 500 (platform/text.ts).
+        const path = findUnsafeText(result.data);
+        if (path) {
+          throw new ApiError("VALIDATION_FAILED", `The ${where} is invalid.`, {
+            errors: [
+              { path, message: "Must not contain NUL characters or unpaired surrogates.", code: "invalid_text" },
+            ],
           });
         }
       },

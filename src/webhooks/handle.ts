@@ -1,16 +1,17 @@
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
+import { v7 as uuidv7 } from "uuid";
 import * as z from "zod";
 import { openCredentials, openWebhookSecret } from "@/channels/secrets";
-import { readSettings } from "@/channels/settings";
-import { type ChannelAdapter, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
+import type { ChannelAdapter, WebhookRequest } from "@/channels/types";
 import { channels, organizations } from "@/db/schema";
-import { ingest } from "@/inbox/ingest";
+import type { Delivery } from "@/inbox/types";
 import { hasEventsWebhook } from "@/notify/settings";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { enforceRateLimit } from "@/platform/request";
 import { cachedChannel } from "./channel-cache";
+import { ingestChannel, processBody, recordIgnored } from "./process";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const channelId = z.uuid();
@@ -49,7 +50,8 @@ async function loadChannel<C extends Record<string, string>>(c: Ctx, adapter: Ch
 
 /**
  * POST /webhooks/<provider>/<channelId>[/<route>]: size limit, channel, rate limit, signature,
- * inactive check, parse, then one ingest transaction. Every refusal stores nothing.
+ * then the body is processed (processBody). Refusals (404, 401, 413, 429, a malformed body's 400)
+ * store nothing; every verified body the provider's format leaves a webhook_events row.
  */
 export async function handleWebhook<C extends Record<string, string>>(
   c: Ctx,
@@ -61,9 +63,10 @@ export async function handleWebhook<C extends Record<string, string>>(
   if (Number(c.req.header("content-length") ?? 0) > MAX_BODY_BYTES) {
     return problemResponse("PAYLOAD_TOO_LARGE", "Webhook bodies are limited to 1 MiB.", { requestId });
   }
-  // Bytes, not .text(): workerd warns on every form-encoded body read as text (Twilio).
-  const rawBody = new TextDecoder().decode(await c.req.arrayBuffer());
-  if (rawBody.length > MAX_BODY_BYTES) {
+  // Bytes, not .text(): workerd warns on every form-encoded body read as text (Twilio), and the
+  // exact bytes are what webhook_events keeps.
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  if (body.byteLength > MAX_BODY_BYTES) {
     return problemResponse("PAYLOAD_TOO_LARGE", "Webhook bodies are limited to 1 MiB.", { requestId });
   }
   const loaded = await loadChannel(c, adapter);
@@ -79,52 +82,34 @@ export async function handleWebhook<C extends Record<string, string>>(
     method: c.req.method,
     url: `${env.PUBLIC_URL}${url.pathname}${url.search}`,
     headers: c.req.raw.headers,
-    rawBody,
+    rawBody: new TextDecoder().decode(body),
     route,
   };
   if (!(await adapter.verify(request, config, secret))) {
     logger.warn("webhook signature rejected");
     return problemResponse("UNAUTHORIZED", "The webhook signature or secret is invalid.", { requestId });
   }
+  const delivery: Delivery = {
+    id: uuidv7(),
+    route: route ?? null,
+    contentType: c.req.header("content-type") ?? null,
+    body,
+  };
   if (!row.active) {
-    // 200 so the provider stops retrying; an inactive channel takes nothing in.
-    logger.warn("webhook for an inactive channel ignored");
+    // 200 so the provider stops retrying; the body is kept and can be replayed once the channel is back.
+    await recordIgnored(services, ingestChannel(adapter.provider, row, notify), delivery, "channel inactive");
+    logger.warn("webhook for an inactive channel kept, not ingested", { webhookEventId: delivery.id });
     return c.json({ status: "ignored", reason: "channel inactive" }, 200);
   }
-  const settings = readSettings(row.settings);
-  let events: ReturnType<typeof adapter.parse>;
-  try {
-    events = adapter.parse(request, config, settings);
-  } catch (error) {
-    if (error instanceof MalformedPayloadError) {
-      logger.warn("malformed webhook body", { reason: error.message });
-      return problemResponse("BAD_REQUEST", `Malformed ${adapter.provider} webhook: ${error.message}`, { requestId });
-    }
-    throw error;
+  const processed = await processBody(services, adapter, { row, config, notify }, request, delivery);
+  if (processed.kind === "malformed") {
+    logger.warn("malformed webhook body", { reason: processed.message });
+    return problemResponse("BAD_REQUEST", `Malformed ${adapter.provider} webhook: ${processed.message}`, {
+      requestId,
+    });
   }
-  let raw: unknown = rawBody;
-  try {
-    raw = JSON.parse(rawBody);
-  } catch {
-    raw = Object.fromEntries(new URLSearchParams(rawBody));
-  }
-  const result = await ingest(
-    services,
-    {
-      id: row.id,
-      organizationId: row.organizationId,
-      provider: adapter.provider,
-      queueId: row.queueId,
-      reopenWindowHours: settings.reopenWindowHours,
-      notify,
-    },
-    events,
-    raw,
-  );
-  for (const event of events)
-    if (event.kind === "ignored") logger.info("webhook event ignored", { reason: event.reason });
-  logger.info("webhook ingested", { ...result });
-  return c.json({ status: "ok", ...result }, 200);
+  logger.info("webhook ingested", { webhookEventId: delivery.id, ...processed.result });
+  return c.json({ status: "ok", ...processed.result }, 200);
 }
 
 /** GET handshake (Meta's hub.challenge). */

@@ -32,6 +32,8 @@ export const contacts = pgTable(
     organizationId: org(),
     /** E.164. Null for contacts known only by a non-phone identity (a Telegram user, say). */
     phone: text(),
+    /** False when the provider's number did not parse as a valid E.164 number and is kept as given. */
+    phoneVerified: boolean().notNull().default(true),
     name: text(),
     email: text(),
     optOut: boolean().notNull().default(false),

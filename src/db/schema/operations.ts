@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { customType, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns";
 import { channels, contacts, tickets } from "./helpdesk";
 import { organizations } from "./identity";
@@ -28,6 +28,45 @@ export const interactionEvents = pgTable(
     index("interaction_events_organization_idx").on(t.organizationId, t.id),
     // Status updates that arrived before the send job recorded the provider message id.
     index("interaction_events_unapplied_idx").on(t.channelId, t.reference).where(sql`${t.processedAt} is null`),
+  ],
+);
+
+/** Raw bytes: the exact body a provider sent, NUL characters and invalid UTF-8 included. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+
+export const webhookEventStatuses = ["stored", "duplicate", "ignored", "failed"] as const;
+export type WebhookEventStatus = (typeof webhookEventStatuses)[number];
+
+/**
+ * Every webhook body that passed verification, with what became of it. Nothing that carried a
+ * customer's content is dropped without a row here; an admin lists the ignored and failed ones and
+ * replays them after a fix.
+ */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    channelId: uuid().references(() => channels.id, { onDelete: "set null" }),
+    provider: text().notNull(),
+    /** The path segment after the channel id (Twilio's "sms" or "sms-status"), if any. */
+    route: text(),
+    contentType: text(),
+    body: bytea().notNull(),
+    status: text().$type<WebhookEventStatus>().notNull(),
+    /** Why it was ignored or failed, for people. */
+    reason: text(),
+    /** Counts of messages, statuses, duplicates and ignored events, with the reasons for the ignored. */
+    result: jsonb().$type<Record<string, unknown>>(),
+    replayCount: integer().notNull().default(0),
+    replayedAt: at(),
+    receivedAt: createdAt(),
+  },
+  (t) => [
+    index("webhook_events_organization_idx").on(t.organizationId, t.id),
+    index("webhook_events_status_idx").on(t.organizationId, t.status, t.id),
   ],
 );
 

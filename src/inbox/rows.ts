@@ -1,0 +1,85 @@
+// The rows an inbound webhook writes, built once for both ingest paths (the transaction in
+// ingest.ts and the single statement in fast-path.ts). Ids of rows the fast path only knows inside
+// its statement (the ticket, the contact) may be SQL.
+import type { SQL } from "drizzle-orm";
+import type { PgInsertValue } from "drizzle-orm/pg-core";
+import type { InboundMessageEvent, StatusEvent } from "@/channels/types";
+import type { interactionEvents, messages, WebhookEventStatus, webhookEvents } from "@/db/schema";
+import type { StatusUpdate } from "./statuses";
+import type { Delivery, IngestChannel, IngestResult } from "./types";
+
+export function interactionEventRow(
+  channel: IngestChannel,
+  event: InboundMessageEvent | StatusEvent,
+  raw: unknown,
+): PgInsertValue<typeof interactionEvents> {
+  const normalized: Record<string, unknown> =
+    event.kind === "status"
+      ? ({ status: event.status, timestamp: event.timestamp.toISOString(), error: event.error } satisfies StatusUpdate)
+      : { type: event.type, providerMessageId: event.providerMessageId };
+  return {
+    organizationId: channel.organizationId,
+    channelId: channel.id,
+    provider: channel.provider,
+    eventType: event.kind === "status" ? `status.${event.status}` : `message.${event.type}`,
+    idempotencyKey: event.idempotencyKey,
+    payload: raw,
+    normalized,
+    reference: event.kind === "status" ? event.providerMessageId : null,
+    // A message is fully handled by its transaction (or the whole thing rolls back); a status may
+    // find no message yet and stay unprocessed for the send job.
+    processedAt: event.kind === "message" ? new Date() : null,
+  };
+}
+
+export function inboundMessageRow(
+  channel: IngestChannel,
+  event: InboundMessageEvent,
+  ticketId: string | SQL,
+  contactId: string | SQL,
+): PgInsertValue<typeof messages> {
+  return {
+    organizationId: channel.organizationId,
+    ticketId,
+    channelId: channel.id,
+    contactId,
+    direction: "inbound",
+    type: event.type,
+    body: event.text ?? null,
+    media: event.media ?? null,
+    content: event.content ?? null,
+    providerMessageId: event.providerMessageId,
+    status: "received",
+    senderType: "contact",
+    createdAt: event.timestamp,
+  };
+}
+
+export type DeliveryOutcome = { status: WebhookEventStatus; reason: string | null; result: Record<string, unknown> };
+
+/** What became of a body: stored if anything was, a duplicate if all of it was, else ignored and why. */
+export function deliveryOutcome(result: IngestResult, ignoredReasons: string[]): DeliveryOutcome {
+  const status: WebhookEventStatus =
+    result.messages + result.statuses > 0 ? "stored" : result.duplicates > 0 ? "duplicate" : "ignored";
+  const reason = status === "ignored" ? ignoredReasons.join("; ") || "no events in the body" : null;
+  return { status, reason, result: { ...result, ...(ignoredReasons.length ? { ignoredReasons } : {}) } };
+}
+
+export function deliveryRow(
+  channel: IngestChannel,
+  delivery: Delivery,
+  outcome: { status: WebhookEventStatus | SQL; reason: string | null; result: Record<string, unknown> | SQL },
+): PgInsertValue<typeof webhookEvents> {
+  return {
+    id: delivery.id,
+    organizationId: channel.organizationId,
+    channelId: channel.id,
+    provider: channel.provider,
+    route: delivery.route,
+    contentType: delivery.contentType,
+    body: delivery.body,
+    status: outcome.status,
+    reason: outcome.reason,
+    result: outcome.result,
+  };
+}

@@ -1,0 +1,81 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { adapterFor } from "@/channels/registry";
+import { openCredentials } from "@/channels/secrets";
+import { channels, organizations, type WebhookEventStatus, webhookEvents } from "@/db/schema";
+import { hasEventsWebhook } from "@/notify/settings";
+import type { Database } from "@/platform/db";
+import { ApiError } from "@/platform/errors";
+import type { Services } from "@/platform/services";
+import { processBody } from "@/webhooks/process";
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+
+export async function listWebhookEvents(
+  db: Database,
+  organizationId: string,
+  filter: { status?: WebhookEventStatus; channelId?: string; before?: string; limit: number },
+): Promise<WebhookEventRow[]> {
+  return db
+    .select()
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.organizationId, organizationId),
+        filter.status ? eq(webhookEvents.status, filter.status) : undefined,
+        filter.channelId ? eq(webhookEvents.channelId, filter.channelId) : undefined,
+        filter.before ? lt(webhookEvents.id, filter.before) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookEvents.id))
+    .limit(filter.limit);
+}
+
+export async function getWebhookEvent(db: Database, organizationId: string, id: string): Promise<WebhookEventRow> {
+  const [row] = await db
+    .select()
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.organizationId, organizationId), eq(webhookEvents.id, id)));
+  if (!row) throw new ApiError("NOT_FOUND", "No such webhook event in this organization.");
+  return row;
+}
+
+/**
+ * Runs a kept body through today's parser and ingest again, as if the provider had redelivered
+ * it: its signature was checked when it arrived. Idempotency keys make a replay of a stored body a
+ * duplicate; the row records the new outcome.
+ */
+export async function replayWebhookEvent(services: Services, organizationId: string, id: string) {
+  const { db, env } = services;
+  const event = await getWebhookEvent(db, organizationId, id);
+  const [found] = event.channelId
+    ? await db
+        .select({ row: channels, orgSettings: organizations.settings })
+        .from(channels)
+        .innerJoin(organizations, eq(organizations.id, channels.organizationId))
+        .where(and(eq(channels.id, event.channelId), eq(channels.organizationId, organizationId)))
+    : [];
+  if (!found) throw new ApiError("CONFLICT", "The webhook event's channel no longer exists.");
+  if (!found.row.active) throw new ApiError("CONFLICT", "The channel is inactive; activate it before replaying.");
+  const adapter = adapterFor(found.row.type);
+  const config = adapter?.configSchema.safeParse(await openCredentials(env, found.row));
+  if (!adapter || !config?.success) throw new ApiError("CONFLICT", "The channel's stored configuration is invalid.");
+  const path = `/webhooks/${adapter.provider}/${found.row.id}${event.route ? `/${event.route}` : ""}`;
+  const processed = await processBody(
+    services,
+    adapter,
+    { row: found.row, config: config.data, notify: hasEventsWebhook(found.orgSettings) },
+    {
+      channelId: found.row.id,
+      method: "POST",
+      url: `${env.PUBLIC_URL}${path}`,
+      headers: new Headers(event.contentType ? { "content-type": event.contentType } : {}),
+      rawBody: new TextDecoder().decode(event.body),
+      route: event.route ?? undefined,
+    },
+    { id: event.id, route: event.route, contentType: event.contentType, body: event.body, replay: true },
+  );
+  if (processed.kind === "malformed") {
+    throw new ApiError("UNPROCESSABLE", `The body is still not a ${adapter.provider} webhook: ${processed.message}`);
+  }
+  return getWebhookEvent(db, organizationId, id);
+}

@@ -1,0 +1,103 @@
+import { eq } from "drizzle-orm";
+import { readSettings } from "@/channels/settings";
+import { type ChannelAdapter, type InboundEvent, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
+import { type channels, webhookEvents } from "@/db/schema";
+import { type Delivery, type IngestChannel, type IngestResult, ingest } from "@/inbox/ingest";
+import { deliveryRow } from "@/inbox/rows";
+import { sha256Hex } from "@/platform/crypto";
+import type { Services } from "@/platform/services";
+import { cleanDeep, cleanText } from "@/platform/text";
+
+export type ChannelRow = typeof channels.$inferSelect;
+
+export function ingestChannel(provider: string, row: ChannelRow, notify: boolean): IngestChannel {
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    provider,
+    queueId: row.queueId,
+    reopenWindowHours: readSettings(row.settings).reopenWindowHours,
+    notify,
+  };
+}
+
+/** The body as a JSON value for interaction_events: JSON as parsed, a form as its fields. */
+function rawValue(rawBody: string): unknown {
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    return Object.fromEntries(new URLSearchParams(rawBody));
+  }
+}
+
+export type Processed = { kind: "malformed"; message: string } | { kind: "ingested"; result: IngestResult };
+
+/**
+ * A verified body, parsed and ingested: the path every webhook and every replay takes. What the
+ * database keeps is cleaned here, for every provider at once; the exact bytes stay in
+ * webhook_events. A body that fails to ingest is recorded as failed (outside the rolled-back
+ * transaction) and the error rethrown, so the provider retries and an admin can see it.
+ */
+export async function processBody<C extends Record<string, string>>(
+  services: Services,
+  adapter: ChannelAdapter<C>,
+  channel: { row: ChannelRow; config: C; notify: boolean },
+  request: WebhookRequest,
+  delivery: Delivery,
+): Promise<Processed> {
+  const target = ingestChannel(adapter.provider, channel.row, channel.notify);
+  let events: ReturnType<typeof adapter.parse>;
+  try {
+    events = adapter.parse(request, channel.config, readSettings(channel.row.settings));
+  } catch (error) {
+    if (error instanceof MalformedPayloadError) return { kind: "malformed", message: cleanText(error.message) };
+    throw error;
+  }
+  try {
+    const cleaned = await Promise.all(cleanDeep(events).map(boundKeys));
+    const result = await ingest(services, target, cleaned, cleanDeep(rawValue(request.rawBody)), delivery);
+    return { kind: "ingested", result };
+  } catch (error) {
+    await recordFailure(services, target, delivery, error);
+    throw error;
+  }
+}
+
+const MAX_KEY_LENGTH = 200;
+const bound = async (key: string) => (key.length > MAX_KEY_LENGTH ? `sha256:${await sha256Hex(key)}` : key);
+
+/** Ids the provider chose are unique-indexed: one too long for a B-tree entry would fail the insert. */
+async function boundKeys(event: InboundEvent): Promise<InboundEvent> {
+  if (event.kind === "ignored") return event;
+  return {
+    ...event,
+    idempotencyKey: await bound(event.idempotencyKey),
+    providerMessageId: await bound(event.providerMessageId),
+  };
+}
+
+async function recordFailure(services: Services, channel: IngestChannel, delivery: Delivery, error: unknown) {
+  const reason = cleanText(error instanceof Error ? error.message : String(error)).slice(0, 1000);
+  const outcome = { status: "failed" as const, reason, result: {} };
+  try {
+    if (delivery.replay) {
+      await services.db.update(webhookEvents).set(outcome).where(eq(webhookEvents.id, delivery.id));
+    } else {
+      await services.db.insert(webhookEvents).values(deliveryRow(channel, delivery, outcome));
+    }
+  } catch (recordError) {
+    services.log.error("could not record a failed webhook body", { deliveryId: delivery.id, error: recordError });
+  }
+}
+
+/** A verified body for an inactive channel: kept, so it can be replayed once the channel is back. */
+export async function recordIgnored(
+  services: Services,
+  channel: IngestChannel,
+  delivery: Delivery,
+  reason: string,
+): Promise<void> {
+  await services.db
+    .insert(webhookEvents)
+    .values(deliveryRow(channel, delivery, { status: "ignored", reason, result: {} }));
+}
