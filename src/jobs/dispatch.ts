@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { outbox } from "@/db/schema";
 import type { Bindings, Env } from "@/platform/env";
 import type { Services } from "@/platform/services";
+import { cleanText } from "@/platform/text";
 import type { OutboxRow } from "./outbox";
 import { LOCAL_SIGNATURE_HEADER, signLocalDelivery } from "./signature";
 
@@ -56,7 +57,10 @@ async function publish(services: Services, row: OutboxRow): Promise<void> {
     log.warn("job publish failed; the cron will re-publish", { jobId: row.id, job: row.name, error });
     await db
       .update(outbox)
-      .set({ lastError: `publish failed: ${String(error)}`, nextAttemptAt: sql`now() + interval '30 seconds'` })
+      .set({
+        lastError: cleanText(`publish failed: ${String(error)}`),
+        nextAttemptAt: sql`now() + interval '30 seconds'`,
+      })
       .where(eq(outbox.id, row.id));
   }
 }
@@ -91,7 +95,7 @@ async function deliverLocally(services: Services, row: OutboxRow): Promise<void>
       .update(outbox)
       .set({
         status: "failed",
-        lastError: `delivery failed: ${String(error)}`,
+        lastError: cleanText(`delivery failed: ${String(error)}`),
         nextAttemptAt: sql`now() + interval '30 seconds'`,
       })
       .where(and(eq(outbox.id, row.id), sql`${outbox.status} in ('pending', 'published')`));
