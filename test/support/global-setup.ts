@@ -11,6 +11,8 @@ declare module "vitest" {
     neonProxy: string;
     fakesUrl: string;
     upstashUrl: string;
+    /** Drills: the seed that replays a run and the number of bodies per route. */
+    fuzz: { seed: number; cases: number };
   }
 }
 
@@ -24,6 +26,11 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", database.url);
   project.provide("databaseKind", database.kind);
   project.provide("neonProxy", proxy.address);
+  const fuzz = {
+    seed: Number(process.env.FUZZ_SEED) || Math.floor(Math.random() * 2 ** 31),
+    cases: Number(process.env.FUZZ_CASES) || 12,
+  };
+  project.provide("fuzz", fuzz);
   console.log(`test database: ${database.kind} (${new URL(database.url).host})`);
   return async () => {
     await proxy.close();
