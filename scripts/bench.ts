@@ -2,9 +2,11 @@
 //
 // Both Workers run in workerd under `wrangler dev` on the machine's PostgreSQL (BENCH_DATABASE_URL,
 // default postgres://postgres@127.0.0.1:5432/test; a fresh database is created and dropped).
-// autocannon fires signed WhatsApp (Meta) webhooks, each a new message id from one of 200
-// customers, at the gateway, and the same bodies at the baseline, which only inserts the raw
-// body into one table. Printed: requests/s, p50/p99 latency, and the gateway/baseline ratio.
+// autocannon fires signed WhatsApp (Meta) webhooks at the gateway in two workloads, and the same
+// bodies at the baseline, which only inserts the raw body into one table:
+//   returning customers  each message from one of 200 customers with an open ticket (fast path)
+//   new conversations    each message from a customer never seen before (a new contact and ticket)
+// Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import net from "node:net";
@@ -142,9 +144,13 @@ try {
   ).json()) as { id: string };
 
   let n = 0;
-  const webhook = () => {
+  let fresh = 0;
+  // Returning customers cycle through 200 numbers; new conversations never repeat one.
+  const webhookFrom = (returning: boolean) => () => {
     n += 1;
-    const from = `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`;
+    const from = returning
+      ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
+      : `55219${String(10_000_000 + (fresh++ % 89_999_999)).padStart(8, "0")}`;
     const body = JSON.stringify({
       object: "whatsapp_business_account",
       entry: [
@@ -176,11 +182,17 @@ try {
     return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
   };
 
-  // Warm both isolates, then measure; the order alternates the load so neither runs only "cold".
-  await run(`${baseline}/`, webhook);
-  await run(`${gateway}/webhooks/meta/${channel.id}`, webhook);
-  const base = await run(`${baseline}/`, webhook);
-  const ingest = await run(`${gateway}/webhooks/meta/${channel.id}`, webhook);
+  const returning = webhookFrom(true);
+  const newcomers = webhookFrom(false);
+  const webhookUrl = `${gateway}/webhooks/meta/${channel.id}`;
+  // Warm both isolates (and open the 200 returning customers' tickets), then measure; the order
+  // alternates the load so neither runs only "cold".
+  await run(`${baseline}/`, returning);
+  await run(webhookUrl, returning);
+  const base = await run(`${baseline}/`, returning);
+  const ingest = await run(webhookUrl, returning);
+  const baseNew = await run(`${baseline}/`, newcomers);
+  const ingestNew = await run(webhookUrl, newcomers);
 
   const stored = new pg.Client({ connectionString: dbUrl });
   await stored.connect();
@@ -192,11 +204,16 @@ try {
   const fmt = (r: typeof base) =>
     `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
   console.log(`\nbenchmark: ${duration} s, ${connections} connections, PostgreSQL at ${new URL(serverUrl).host}`);
-  console.log(`baseline (insert raw body)   ${fmt(base)}`);
-  console.log(`gateway (Meta webhook)       ${fmt(ingest)}`);
-  console.log(
-    `ratio gateway/baseline       ${(ingest.rps / base.rps).toFixed(2)} throughput, ${(ingest.p50 / Math.max(1, base.p50)).toFixed(2)} p50 latency`,
-  );
+  const ratio = (g: typeof base, b: typeof base) =>
+    `${(g.rps / b.rps).toFixed(2)} throughput, ${(g.p50 / Math.max(1, b.p50)).toFixed(2)} p50, ${(g.p99 / Math.max(1, b.p99)).toFixed(2)} p99 latency`;
+  console.log("\nreturning customers (200 with open tickets)");
+  console.log(`  baseline (insert raw body)   ${fmt(base)}`);
+  console.log(`  gateway (Meta webhook)       ${fmt(ingest)}`);
+  console.log(`  ratio gateway/baseline       ${ratio(ingest, base)}`);
+  console.log("new conversations (a new customer per message)");
+  console.log(`  baseline (insert raw body)   ${fmt(baseNew)}`);
+  console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}`);
+  console.log(`  ratio gateway/baseline       ${ratio(ingestNew, baseNew)}`);
   console.log(`stored by the gateway: ${rows[0]?.messages} messages in ${rows[0]?.tickets} tickets`);
 } finally {
   for (const child of children) child.kill("SIGTERM");
