@@ -1,8 +1,8 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { agents, organizations, type Role, users } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import { sha256Hex } from "@/platform/crypto";
 import type { Database, Executor } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from "@/platform/password";
 

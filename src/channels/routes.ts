@@ -13,7 +13,7 @@ import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
 import { getQueue } from "@/queues/service";
-import { forgetChannel } from "@/webhooks/channel-cache";
+import { forgetChannel } from "./cache";
 import { adapterFor } from "./registry";
 import { type ChannelRow, openCredentials, openWebhookSecret, sealCredentials, sealWebhookSecret } from "./secrets";
 import { channelSettings, channelSettingsPatch, readSettings } from "./settings";

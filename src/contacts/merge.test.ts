@@ -2,8 +2,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, calls, contactIdentities, leads, messages, ticketHistory, tickets } from "@/db/schema";
 import { createTenant } from "../../test/support/fixtures";
+import { createMember, insertChannel, insertMessage, insertTicket, withDb } from "../../test/support/helpdesk";
 import { call } from "../../test/support/http";
-import { createMember, insertChannel, insertMessage, insertTicket, withDb } from "./testing";
 
 describe("contact merge", () => {
   it("moves everything of the duplicate to the primary in one go", async () => {

@@ -1,9 +1,9 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import { calls, contactIdentities, contacts, leads, messages, ticketHistory, tickets } from "@/db/schema";
-import type { Principal } from "@/platform/app";
 import { audit } from "@/platform/audit";
 import type { Database, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
+import type { Principal } from "@/platform/principal";
 import { type Actor, actorOf, recordHistory } from "@/tickets/history";
 
 type MergeSide = { organizationId: string; primaryId: string; duplicateId: string };

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, ilike, isNull, like, lt, or, type SQL } from "drizzle-orm";
 import { contactIdentities, contacts, tickets } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import type { Database, Executor } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { normalizePhone } from "@/platform/phone";
 import type { ContactRow, TicketCounts } from "./schemas";

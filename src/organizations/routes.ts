@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
+import { forgetAllChannels } from "@/channels/cache";
 import { organizations } from "@/db/schema";
 import { readEventsWebhook, writeEventsWebhook } from "@/notify/settings";
 import type { App } from "@/platform/api-app";
@@ -8,7 +9,6 @@ import { protectedRoute } from "@/platform/auth";
 import { randomToken } from "@/platform/crypto";
 import { ApiError } from "@/platform/errors";
 import { jsonBody, jsonContent } from "@/platform/openapi";
-import { forgetAllChannels } from "@/webhooks/channel-cache";
 import { organizationSchema, presentOrganization } from "./schemas";
 
 const detail = organizationSchema

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, lt } from "drizzle-orm";
 import { agentQueues, agents, queues, tickets, users } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import type { Database, Executor } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 
 type QueueInput = {

@@ -1,6 +1,6 @@
 import { type ActorType, ticketHistory } from "@/db/schema";
-import type { Principal } from "@/platform/app";
 import type { Executor } from "@/platform/db";
+import type { Principal } from "@/platform/principal";
 
 export type Actor = { type: ActorType; id?: string | null };
 

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import * as z from "zod";
+import { cachedChannel } from "@/channels/cache";
 import { openCredentials, openWebhookSecret } from "@/channels/secrets";
 import { readSettings } from "@/channels/settings";
 import { type ChannelAdapter, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
@@ -10,7 +11,6 @@ import { hasEventsWebhook } from "@/notify/settings";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { enforceRateLimit } from "@/platform/request";
-import { cachedChannel } from "./channel-cache";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const channelId = z.uuid();

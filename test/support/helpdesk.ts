@@ -1,13 +1,13 @@
-// Test-only helpers shared by the contacts, queues, templates and tags suites. The rows they need
-// in exact states (tickets on a given channel and status, messages) are written straight through
-// the app's database layer, against the same database the gateway under test uses.
+// Helpers shared by the helpdesk suites (contacts, queues, templates, tags). The rows they need in
+// exact states (tickets on a given channel and status, messages) are written straight through the
+// app's database layer, against the same database the gateway under test uses.
 import { eq, sql } from "drizzle-orm";
 import { channels, messages, organizations, type TicketStatus, tickets } from "@/db/schema";
 import type { Database } from "@/platform/db";
-import { PASSWORD, randomIp, type Tenant, unique } from "../../test/support/fixtures";
-import { call } from "../../test/support/http";
+import { PASSWORD, randomIp, type Tenant, unique } from "./fixtures";
+import { call } from "./http";
 
-export { withDb } from "../../test/support/db";
+export { withDb } from "./db";
 
 export async function insertChannel(db: Database, organizationId: string) {
   const [row] = await db
