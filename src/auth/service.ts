@@ -1,18 +1,12 @@
 import { and, eq, gt, sql } from "drizzle-orm";
-import { agents, organizations, type Role, users } from "@/db/schema";
+import { organizations, users } from "@/db/schema";
 import { sha256Hex } from "@/platform/crypto";
-import type { Database, Executor } from "@/platform/db";
+import type { Database } from "@/platform/db";
 import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from "@/platform/password";
 
 const EMAIL_TAKEN = "An account with this e-mail already exists.";
-
-/** Users who work tickets get an agent profile (status, capacity, queues) from the start. */
-export async function createAgentProfile(db: Executor, user: { id: string; organizationId: string; role: Role }) {
-  if (user.role === "admin") return;
-  await db.insert(agents).values({ userId: user.id, organizationId: user.organizationId }).onConflictDoNothing();
-}
 
 export async function registerOrganization(
   db: Database,

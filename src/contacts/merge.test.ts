@@ -127,12 +127,12 @@ describe("contact merge", () => {
       };
       const actions = history.map((h) => `${label[h.ticketId]}:${h.action}`);
       expect(actions.sort()).toEqual([
-        "clash:contact.merged",
-        "clash:ticket.resolved",
-        "old:contact.merged",
-        "other:contact.merged",
+        "clash:contact_merged",
+        "clash:resolved",
+        "old:contact_merged",
+        "other:contact_merged",
       ]);
-      expect(history.find((h) => h.action === "contact.merged")?.changes).toEqual({
+      expect(history.find((h) => h.action === "contact_merged")?.changes).toEqual({
         contactId: { before: duplicate.body.id, after: primary.body.id },
       });
 

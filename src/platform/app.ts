@@ -1,11 +1,10 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
 import { createServices } from "./context";
 import { isUniqueViolation } from "./db-errors";
 import type { Bindings } from "./env";
 import { EnvError } from "./env";
-import { ApiError, type ErrorCode, problemResponse, type ValidationIssue } from "./errors";
+import { ApiError, type ErrorCode, problemResponse } from "./errors";
 import { createLogger } from "./logger";
 import type { Principal } from "./principal";
 import type { Services } from "./services";
@@ -22,14 +21,6 @@ export type AppEnv = {
 export type AppContext = Context<AppEnv>;
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
-
-export function zodIssues(error: ZodError): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-    message: i.message,
-    code: i.code,
-  }));
-}
 
 /**
  * What every function shares: request id, services, one request log line, problem+json errors.

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, lt, ne } from "drizzle-orm";
-import { createAgentProfile } from "@/auth/service";
+import { createAgentProfile } from "@/agents/service";
 import { type Role, users } from "@/db/schema";
 import { randomToken, sha256Hex } from "@/platform/crypto";
 import type { Database, Executor } from "@/platform/db";

@@ -12,7 +12,7 @@ export { withDb } from "./db";
 export async function insertChannel(db: Database, organizationId: string) {
   const [row] = await db
     .insert(channels)
-    .values({ organizationId, type: "whatsapp", name: unique("channel"), credentials: "x", webhookSecret: "x" })
+    .values({ organizationId, type: "whatsapp_meta", name: unique("channel"), credentials: "x", webhookSecret: "x" })
     .returning();
   if (!row) throw new Error("channel insert returned nothing");
   return row;
