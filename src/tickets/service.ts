@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import {
   contacts,
   messages,
@@ -65,6 +65,26 @@ export async function ticketDetail(db: Executor, organizationId: string, id: str
     db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
   ]);
   return { ...presented, lastMessages: recent.reverse().map(presentMessage), history: history.map(presentHistory) };
+}
+
+/** A ticket's messages, a page in either direction. */
+export async function listMessages(
+  db: Executor,
+  ticket: Pick<TicketRow, "id">,
+  page: { limit: number; after?: string; order: "asc" | "desc" },
+) {
+  const { after, order } = page;
+  return db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.ticketId, ticket.id),
+        after ? (order === "asc" ? gt(messages.id, after) : lt(messages.id, after)) : undefined,
+      ),
+    )
+    .orderBy(order === "asc" ? asc(messages.id) : desc(messages.id))
+    .limit(page.limit + 1);
 }
 
 export type TicketFilters = {
