@@ -1,6 +1,10 @@
-import { runCron } from "@/cron/run";
-import { cronTasks } from "@/cron/tasks";
+import { assignmentSweep } from "@/assignment/sweep";
+import { type CronTask, runCron } from "@/cron/run";
+import { outboxSweep } from "@/jobs/sweep";
 import type { Bindings } from "@/platform/env";
+
+/** The tasks of every cron tick, in order: the composition root, so cron/ never imports a domain. */
+const cronTasks: readonly CronTask[] = [outboxSweep, assignmentSweep];
 
 export default {
   scheduled: (controller, env, ctx) => runCron(cronTasks, controller, env, ctx),

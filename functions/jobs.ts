@@ -1,7 +1,18 @@
+import { assignTicketJob, drainJob } from "@/assignment/jobs";
+import type { JobDefinition } from "@/jobs/define";
 import { registerJobEndpoint } from "@/jobs/endpoint";
-import { jobRegistry } from "@/jobs/registry";
+import { deliverEventJob } from "@/notify/job";
+import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
+
+/** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
+const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
+  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob].map((job) => [
+    job.name,
+    job as unknown as JobDefinition,
+  ]),
+);
 
 /** /jobs/<name>: durable job deliveries (QStash or local), verified, run and acknowledged. */
 const app = newWorkerApp();

@@ -1,13 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
-import { apiKeys, roles } from "@/db/schema";
+import { type apiKeys, roles } from "@/db/schema";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
-import { API_KEY_PREFIX, protectedRoute } from "@/platform/auth";
-import { randomToken, sha256Hex } from "@/platform/crypto";
-import { ApiError } from "@/platform/errors";
+import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
+import { createApiKey, listApiKeys, revokeApiKey } from "./service";
 
 const apiKeySchema = z
   .object({
@@ -85,21 +83,7 @@ export function registerApiKeyRoutes(app: App) {
   app.openapi(create, async (c) => {
     const { db } = c.var.services;
     const principal = c.var.principal;
-    const input = c.req.valid("json");
-    const key = `${API_KEY_PREFIX}${randomToken(30)}`;
-    const [row] = await db
-      .insert(apiKeys)
-      .values({
-        organizationId: principal.organizationId,
-        name: input.name,
-        role: input.role,
-        prefix: key.slice(0, 10),
-        keyHash: await sha256Hex(key),
-        createdBy: principal.type === "user" ? principal.id : null,
-        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-      })
-      .returning();
-    if (!row) throw new Error("api key insert returned nothing");
+    const { row, key } = await createApiKey(db, principal, c.req.valid("json"));
     await audit(db, {
       organizationId: principal.organizationId,
       actor: principal,
@@ -114,18 +98,7 @@ export function registerApiKeyRoutes(app: App) {
   app.openapi(list, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
-    const rows = await c.var.services.db
-      .select()
-      .from(apiKeys)
-      .where(
-        and(
-          eq(apiKeys.organizationId, c.var.principal.organizationId),
-          isNull(apiKeys.revokedAt),
-          after ? lt(apiKeys.id, after) : undefined,
-        ),
-      )
-      .orderBy(desc(apiKeys.id))
-      .limit(limit + 1);
+    const rows = await listApiKeys(c.var.services.db, c.var.principal.organizationId, { limit, after });
     return c.json(
       toPage(rows, limit, (r) => ({ id: r.id }), present),
       200,
@@ -136,12 +109,7 @@ export function registerApiKeyRoutes(app: App) {
     const { db, now } = c.var.services;
     const principal = c.var.principal;
     const { id } = c.req.valid("param");
-    const [row] = await db
-      .update(apiKeys)
-      .set({ revokedAt: now() })
-      .where(and(eq(apiKeys.organizationId, principal.organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-      .returning({ id: apiKeys.id });
-    if (!row) throw new ApiError("NOT_FOUND", "No such API key in this organization.");
+    await revokeApiKey(db, principal.organizationId, id, now());
     await audit(db, {
       organizationId: principal.organizationId,
       actor: principal,

@@ -1,15 +1,16 @@
-import { and, asc, count, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { agentLoad, worksTickets } from "@/agents/availability";
 import { agentQueues, agents, tickets, users } from "@/db/schema";
 import type { Transaction } from "@/platform/db";
-import { recordHistory } from "@/tickets/history";
+import { isActive, ticketIsActive } from "@/tickets/active";
+import { recordHistory, systemActor } from "@/tickets/history";
 
-const ACTIVE_STATUSES = ["open", "pending"] as const;
-
-async function openLoad(tx: Transaction, agentId: string): Promise<number> {
+/** Counted in a statement of its own, after the agent's row is locked, to see committed assignments. */
+async function currentLoad(tx: Transaction, agentId: string): Promise<number> {
   const [row] = await tx
-    .select({ n: count() })
-    .from(tickets)
-    .where(and(eq(tickets.assigneeId, agentId), inArray(tickets.status, [...ACTIVE_STATUSES])));
+    .select({ n: agentLoad(agents.userId) })
+    .from(agents)
+    .where(eq(agents.userId, agentId));
   return row?.n ?? 0;
 }
 
@@ -21,10 +22,10 @@ async function openLoad(tx: Transaction, agentId: string): Promise<number> {
  */
 export async function autoAssign(tx: Transaction, ticketId: string): Promise<string | null> {
   const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for("update");
-  if (!ticket || !ACTIVE_STATUSES.includes(ticket.status as (typeof ACTIVE_STATUSES)[number])) return null;
+  if (!ticket || !isActive(ticket.status)) return null;
   if (ticket.assigneeId) return ticket.assigneeId;
 
-  const load = sql<number>`(select count(*)::int from ${tickets} where ${tickets.assigneeId} = ${agents.userId} and ${tickets.status} in ('open', 'pending'))`;
+  const load = agentLoad(agents.userId);
   const candidates = await tx
     .select({ id: agents.userId })
     .from(agents)
@@ -33,8 +34,7 @@ export async function autoAssign(tx: Transaction, ticketId: string): Promise<str
       and(
         eq(agents.organizationId, ticket.organizationId),
         eq(agents.status, "online"),
-        eq(users.active, true),
-        ne(users.role, "admin"),
+        worksTickets,
         sql`${load} < ${agents.maxConcurrent}`,
         ticket.queueId
           ? sql`exists (select 1 from ${agentQueues} where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${ticket.queueId})`
@@ -49,13 +49,13 @@ export async function autoAssign(tx: Transaction, ticketId: string): Promise<str
       .from(agents)
       .where(and(eq(agents.userId, candidate.id), eq(agents.status, "online")))
       .for("update");
-    if (!agent || (await openLoad(tx, agent.userId)) >= agent.maxConcurrent) continue;
+    if (!agent || (await currentLoad(tx, agent.userId)) >= agent.maxConcurrent) continue;
     await tx.update(tickets).set({ assigneeId: agent.userId }).where(eq(tickets.id, ticket.id));
     await tx.update(agents).set({ lastAssignedAt: new Date() }).where(eq(agents.userId, agent.userId));
     await recordHistory(tx, {
       organizationId: ticket.organizationId,
       ticketId: ticket.id,
-      actor: { type: "system" },
+      actor: systemActor,
       action: "assigned",
       changes: { assigneeId: { before: null, after: agent.userId } },
     });
@@ -73,7 +73,7 @@ export async function unassignedBacklog(tx: Transaction, organizationId: string 
       and(
         organizationId ? eq(tickets.organizationId, organizationId) : undefined,
         isNull(tickets.assigneeId),
-        inArray(tickets.status, [...ACTIVE_STATUSES]),
+        ticketIsActive,
       ),
     )
     .orderBy(asc(tickets.id))

@@ -1,16 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { apiKeys, organizations, users } from "@/db/schema";
 import { organizationSchema, presentOrganization } from "@/organizations/schemas";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { issueAccessToken, protectedRoute } from "@/platform/auth";
 import { sha256Hex } from "@/platform/crypto";
-import { ApiError } from "@/platform/errors";
 import { errorResponses, jsonBody, jsonContent, publicErrorResponses, timestamp } from "@/platform/openapi";
 import { clientIp, enforceRateLimit } from "@/platform/request";
 import { email, password, presentUser, userSchema } from "@/users/schemas";
-import { acceptInvite, authenticate, registerOrganization } from "./service";
+import { acceptInvite, authenticate, registerOrganization, whoami } from "./service";
 
 const tokenSchema = z.object({ token: z.string(), expiresAt: timestamp }).openapi("AccessToken");
 
@@ -128,27 +125,13 @@ export function registerAuthRoutes(app: App) {
   });
 
   app.openapi(meRoute, async (c) => {
-    const { db } = c.var.services;
     const principal = c.var.principal;
-    const [organization] = await db.select().from(organizations).where(eq(organizations.id, principal.organizationId));
-    if (!organization) throw new ApiError("UNAUTHORIZED", "The organization no longer exists.");
-    let user = null;
-    let apiKey = null;
-    if (principal.type === "user") {
-      const [row] = await db.select().from(users).where(eq(users.id, principal.id));
-      user = row ? presentUser(row) : null;
-    } else {
-      const [row] = await db
-        .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix })
-        .from(apiKeys)
-        .where(eq(apiKeys.id, principal.id));
-      apiKey = row ?? null;
-    }
+    const { organization, user, apiKey } = await whoami(c.var.services.db, principal);
     return c.json(
       {
         principal: { type: principal.type, id: principal.id, role: principal.role },
         organization: presentOrganization(organization),
-        user,
+        user: user ? presentUser(user) : null,
         apiKey,
       },
       200,

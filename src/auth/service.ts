@@ -1,18 +1,14 @@
 import { and, eq, gt, sql } from "drizzle-orm";
-import { agents, organizations, type Role, users } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
+import { apiKeys, organizations, users } from "@/db/schema";
+import { findOrganization } from "@/organizations/service";
 import { sha256Hex } from "@/platform/crypto";
-import type { Database, Executor } from "@/platform/db";
+import type { Database } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from "@/platform/password";
+import type { Principal } from "@/platform/principal";
 
 const EMAIL_TAKEN = "An account with this e-mail already exists.";
-
-/** Users who work tickets get an agent profile (status, capacity, queues) from the start. */
-export async function createAgentProfile(db: Executor, user: { id: string; organizationId: string; role: Role }) {
-  if (user.role === "admin") return;
-  await db.insert(agents).values({ userId: user.id, organizationId: user.organizationId }).onConflictDoNothing();
-}
 
 export async function registerOrganization(
   db: Database,
@@ -62,4 +58,19 @@ export async function acceptInvite(db: Database, token: string, password: string
     .returning();
   if (!user) throw new ApiError("UNAUTHORIZED", "The invitation is invalid or has expired.");
   return user;
+}
+
+/** Who the principal is: their organization and, by kind, their user or API key (when still there). */
+export async function whoami(db: Database, principal: Principal) {
+  const organization = await findOrganization(db, principal.organizationId);
+  if (!organization) throw new ApiError("UNAUTHORIZED", "The organization no longer exists.");
+  if (principal.type === "user") {
+    const [user] = await db.select().from(users).where(eq(users.id, principal.id));
+    return { organization, user: user ?? null, apiKey: null };
+  }
+  const [apiKey] = await db
+    .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, principal.id));
+  return { organization, user: null, apiKey: apiKey ?? null };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createTenant } from "../../test/support/fixtures";
+import { collectPages, createMember } from "../../test/support/helpdesk";
 import { call } from "../../test/support/http";
-import { collectPages, createMember } from "./testing";
 
 type Page = { data: { id: string; name: string | null; phone: string | null }[]; nextCursor: string | null };
 

@@ -2,8 +2,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, calls, contactIdentities, leads, messages, ticketHistory, tickets } from "@/db/schema";
 import { createTenant } from "../../test/support/fixtures";
+import { createMember, insertChannel, insertMessage, insertTicket, withDb } from "../../test/support/helpdesk";
 import { call } from "../../test/support/http";
-import { createMember, insertChannel, insertMessage, insertTicket, withDb } from "./testing";
 
 describe("contact merge", () => {
   it("moves everything of the duplicate to the primary in one go", async () => {
@@ -127,12 +127,12 @@ describe("contact merge", () => {
       };
       const actions = history.map((h) => `${label[h.ticketId]}:${h.action}`);
       expect(actions.sort()).toEqual([
-        "clash:contact.merged",
-        "clash:ticket.resolved",
-        "old:contact.merged",
-        "other:contact.merged",
+        "clash:contact_merged",
+        "clash:resolved",
+        "old:contact_merged",
+        "other:contact_merged",
       ]);
-      expect(history.find((h) => h.action === "contact.merged")?.changes).toEqual({
+      expect(history.find((h) => h.action === "contact_merged")?.changes).toEqual({
         contactId: { before: duplicate.body.id, after: primary.body.id },
       });
 

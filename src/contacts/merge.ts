@@ -1,14 +1,13 @@
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
-import { calls, contactIdentities, contacts, leads, messages, ticketHistory, tickets } from "@/db/schema";
-import type { Principal } from "@/platform/app";
+import { calls, contactIdentities, contacts, leads, messages, tickets } from "@/db/schema";
 import { audit } from "@/platform/audit";
 import type { Database, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
+import type { Principal } from "@/platform/principal";
+import { ticketIsActive } from "@/tickets/active";
 import { type Actor, actorOf, recordHistory } from "@/tickets/history";
 
 type MergeSide = { organizationId: string; primaryId: string; duplicateId: string };
-
-const ACTIVE = ["open", "pending"] as const;
 
 /**
  * One active ticket per channel and contact is a unique index, so where both contacts talk on the
@@ -18,9 +17,7 @@ async function resolveClashingTickets(tx: Transaction, side: MergeSide, actor: A
   const primaryChannels = tx
     .select({ channelId: tickets.channelId })
     .from(tickets)
-    .where(
-      and(eq(tickets.contactId, side.primaryId), inArray(tickets.status, [...ACTIVE]), isNotNull(tickets.channelId)),
-    );
+    .where(and(eq(tickets.contactId, side.primaryId), ticketIsActive, isNotNull(tickets.channelId)));
   const clashing = await tx
     .select({ id: tickets.id, status: tickets.status })
     .from(tickets)
@@ -28,7 +25,7 @@ async function resolveClashingTickets(tx: Transaction, side: MergeSide, actor: A
       and(
         eq(tickets.organizationId, side.organizationId),
         eq(tickets.contactId, side.duplicateId),
-        inArray(tickets.status, [...ACTIVE]),
+        ticketIsActive,
         inArray(tickets.channelId, primaryChannels),
       ),
     );
@@ -38,7 +35,7 @@ async function resolveClashingTickets(tx: Transaction, side: MergeSide, actor: A
       organizationId: side.organizationId,
       ticketId: ticket.id,
       actor,
-      action: "ticket.resolved",
+      action: "resolved",
       changes: {
         status: { before: ticket.status, after: "resolved" },
         resolvedAt: { before: null, after: now.toISOString() },
@@ -54,18 +51,16 @@ async function moveRows(tx: Transaction, side: MergeSide, actor: Actor) {
     .set({ contactId: side.primaryId })
     .where(and(eq(tickets.organizationId, side.organizationId), eq(tickets.contactId, side.duplicateId)))
     .returning({ id: tickets.id });
-  if (movedTickets.length > 0) {
-    await tx.insert(ticketHistory).values(
-      movedTickets.map((t) => ({
-        organizationId: side.organizationId,
-        ticketId: t.id,
-        actorType: actor.type,
-        actorId: actor.id ?? null,
-        action: "contact.merged",
-        changes: { contactId: { before: side.duplicateId, after: side.primaryId } },
-      })),
-    );
-  }
+  await recordHistory(
+    tx,
+    movedTickets.map((t) => ({
+      organizationId: side.organizationId,
+      ticketId: t.id,
+      actor,
+      action: "contact_merged" as const,
+      changes: { contactId: { before: side.duplicateId, after: side.primaryId } },
+    })),
+  );
   const to = { contactId: side.primaryId };
   const count = (result: { rowCount: number | null }) => result.rowCount ?? 0;
   const { organizationId, duplicateId } = side;

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, ilike, isNull, like, lt, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, ilike, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
 import { contactIdentities, contacts, tickets } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import type { Database, Executor } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { normalizePhone } from "@/platform/phone";
 import type { ContactRow, TicketCounts } from "./schemas";
@@ -79,6 +79,30 @@ export async function contactDetail(db: Executor, organizationId: string, id: st
     ticketCounts.total += n;
   }
   return { contact, identities, ticketCounts };
+}
+
+/**
+ * The organization's contact with this phone, created if there is none (merged tombstones do not
+ * count: the unique index covers live contacts only). An inbound message (`inboundAt`) also
+ * records when the customer last wrote and fills in a missing name from their profile, while a
+ * name the team typed wins. Returns the statement, for a `returning` or a CTE of the caller's.
+ */
+export function upsertPhoneContact(
+  db: Executor,
+  contact: { organizationId: string; phone: string; name?: string | null },
+  inboundAt?: Date,
+) {
+  return db
+    .insert(contacts)
+    .values({ ...contact, name: contact.name ?? null, ...(inboundAt ? { lastInboundAt: inboundAt } : {}) })
+    .onConflictDoUpdate({
+      target: [contacts.organizationId, contacts.phone],
+      targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,
+      // DO UPDATE (never DO NOTHING) so that RETURNING yields the existing row too.
+      set: inboundAt
+        ? { name: sql`coalesce(${contacts.name}, excluded.name)`, lastInboundAt: inboundAt }
+        : { updatedAt: new Date() },
+    });
 }
 
 async function phoneUnique<T>(write: () => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@ export type CronTask = {
 
 /**
  * Runs every task of a cron tick. Tasks are independent: one failing is logged and does not stop
- * the others. Later capabilities (SLA sweep, outbox re-publish) register here.
+ * the others. The task list is composed in functions/cron.ts.
  */
 export async function runCron(
   tasks: readonly CronTask[],

@@ -4,13 +4,13 @@ import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/
 import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
+import { applyStatus, type StatusUpdate } from "@/messages/statuses";
 import { eventJob } from "@/notify/job";
 import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { contactWithActiveTicket } from "./contacts";
 import { ingestIntoOpenTicket } from "./fast-path";
 import { deliveryOutcome, deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
-import { applyStatus, type StatusUpdate } from "./statuses";
 import { ticketForInbound } from "./tickets";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
 

@@ -5,7 +5,7 @@ import type { SQL } from "drizzle-orm";
 import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { InboundMessageEvent, StatusEvent } from "@/channels/types";
 import type { interactionEvents, messages, WebhookEventStatus, webhookEvents } from "@/db/schema";
-import type { StatusUpdate } from "./statuses";
+import type { StatusUpdate } from "@/messages/statuses";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
 
 export function interactionEventRow(

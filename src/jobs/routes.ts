@@ -1,14 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, lt } from "drizzle-orm";
-import { jobStatuses, outbox } from "@/db/schema";
+import { jobStatuses } from "@/db/schema";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
-import { ApiError } from "@/platform/errors";
 import { idParam, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
 import { dispatch } from "./dispatch";
 import type { OutboxRow } from "./outbox";
+import { listJobs, retryJob } from "./service";
 
 const jobSchema = z
   .object({
@@ -64,19 +63,7 @@ export function registerJobRoutes(app: App) {
   app.openapi(list, async (c) => {
     const { limit, cursor, status, name } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
-    const rows = await c.var.services.db
-      .select()
-      .from(outbox)
-      .where(
-        and(
-          eq(outbox.organizationId, c.var.principal.organizationId),
-          status ? eq(outbox.status, status) : undefined,
-          name ? eq(outbox.name, name) : undefined,
-          after ? lt(outbox.id, after) : undefined,
-        ),
-      )
-      .orderBy(desc(outbox.id))
-      .limit(limit + 1);
+    const rows = await listJobs(c.var.services.db, c.var.principal.organizationId, { status, name }, { limit, after });
     return c.json(
       toPage(rows, limit, (r) => ({ id: r.id }), present),
       200,
@@ -87,25 +74,7 @@ export function registerJobRoutes(app: App) {
     const services = c.var.services;
     const principal = c.var.principal;
     const id = c.req.valid("param").id;
-    const [row] = await services.db
-      .update(outbox)
-      .set({ status: "pending", attempts: 0, nextAttemptAt: new Date(), lockedUntil: null })
-      .where(
-        and(
-          eq(outbox.organizationId, principal.organizationId),
-          eq(outbox.id, id),
-          inArray(outbox.status, ["dead", "failed"]),
-        ),
-      )
-      .returning();
-    if (!row) {
-      const [exists] = await services.db
-        .select({ status: outbox.status })
-        .from(outbox)
-        .where(and(eq(outbox.organizationId, principal.organizationId), eq(outbox.id, id)));
-      if (!exists) throw new ApiError("NOT_FOUND", "No such job in this organization.");
-      throw new ApiError("CONFLICT", `Only dead or failed jobs can be retried; this one is ${exists.status}.`);
-    }
+    const row = await retryJob(services.db, principal.organizationId, id);
     await audit(services.db, {
       organizationId: principal.organizationId,
       actor: principal,

@@ -1,15 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { organizations } from "@/db/schema";
-import { readEventsWebhook, writeEventsWebhook } from "@/notify/settings";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
-import { randomToken } from "@/platform/crypto";
-import { ApiError } from "@/platform/errors";
 import { jsonBody, jsonContent } from "@/platform/openapi";
-import { forgetAllChannels } from "@/webhooks/channel-cache";
 import { organizationSchema, presentOrganization } from "./schemas";
+import { organizationDetail, removeEventsWebhook, renameOrganization, setEventsWebhook } from "./service";
 
 const detail = organizationSchema
   .extend({
@@ -63,21 +58,14 @@ const removeWebhook = protectedRoute({
 export function registerOrganizationRoutes(app: App) {
   const load = async (c: Parameters<Parameters<App["openapi"]>[1]>[0]) => {
     const { db, env } = c.var.services;
-    const id = c.var.principal.organizationId;
-    const [org] = await db.select().from(organizations).where(eq(organizations.id, id));
-    if (!org) throw new ApiError("NOT_FOUND", "The organization no longer exists.");
-    const webhook = await readEventsWebhook(db, env, id);
-    return { ...presentOrganization(org), eventsWebhook: webhook ? { url: webhook.url } : null };
+    const { organization, eventsWebhook } = await organizationDetail(db, env, c.var.principal.organizationId);
+    return { ...presentOrganization(organization), eventsWebhook };
   };
 
   app.openapi(get, async (c) => c.json(await load(c), 200));
 
   app.openapi(update, async (c) => {
-    const { db } = c.var.services;
-    await db
-      .update(organizations)
-      .set({ name: c.req.valid("json").name })
-      .where(eq(organizations.id, c.var.principal.organizationId));
+    await renameOrganization(c.var.services.db, c.var.principal.organizationId, c.req.valid("json").name);
     return c.json(await load(c), 200);
   });
 
@@ -85,23 +73,20 @@ export function registerOrganizationRoutes(app: App) {
     const { db, env } = c.var.services;
     const principal = c.var.principal;
     const { url } = c.req.valid("json");
-    const secret = randomToken(32);
-    await writeEventsWebhook(db, env, principal.organizationId, { url, secret });
-    forgetAllChannels();
+    const webhook = await setEventsWebhook(db, env, principal.organizationId, url);
     await audit(db, {
       organizationId: principal.organizationId,
       actor: principal,
       action: "events_webhook.set",
       metadata: { url },
     });
-    return c.json({ url, secret }, 200);
+    return c.json(webhook, 200);
   });
 
   app.openapi(removeWebhook, async (c) => {
     const { db, env } = c.var.services;
     const principal = c.var.principal;
-    await writeEventsWebhook(db, env, principal.organizationId, null);
-    forgetAllChannels();
+    await removeEventsWebhook(db, env, principal.organizationId);
     await audit(db, { organizationId: principal.organizationId, actor: principal, action: "events_webhook.removed" });
     return c.body(null, 204);
   });

@@ -5,9 +5,9 @@ import { adapterFor } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";
 import type { OutboundMessage, Recipient } from "@/channels/types";
 import { channels, contactIdentities, contacts, messages } from "@/db/schema";
-import { applyPendingStatuses } from "@/inbox/statuses";
 import { defineJob } from "@/jobs/define";
 import { PermanentJobError, RetryableJobError } from "@/jobs/errors";
+import { applyPendingStatuses } from "@/messages/statuses";
 import type { Env } from "@/platform/env";
 
 type MessageRow = typeof messages.$inferSelect;

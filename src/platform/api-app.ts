@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { type AppEnv, setupApp, zodIssues } from "./app";
-import { ApiError } from "./errors";
+import { type AppEnv, setupApp } from "./app";
+import { ApiError, zodIssues } from "./errors";
 import { findUnsafeText } from "./text";
 
 export type App = OpenAPIHono<AppEnv>;

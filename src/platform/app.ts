@@ -1,20 +1,13 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
 import { createServices } from "./context";
+import { isUniqueViolation } from "./db-errors";
 import type { Bindings } from "./env";
 import { EnvError } from "./env";
-import { ApiError, type ErrorCode, problemResponse, type ValidationIssue } from "./errors";
+import { ApiError, type ErrorCode, problemResponse } from "./errors";
 import { createLogger } from "./logger";
+import type { Principal } from "./principal";
 import type { Services } from "./services";
-
-export type Principal = {
-  type: "user" | "api_key";
-  /** The user, or the API key, acting. */
-  id: string;
-  organizationId: string;
-  role: "admin" | "supervisor" | "agent";
-};
 
 export type AppEnv = {
   Bindings: Bindings;
@@ -28,14 +21,6 @@ export type AppEnv = {
 export type AppContext = Context<AppEnv>;
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
-
-export function zodIssues(error: ZodError): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-    message: i.message,
-    code: i.code,
-  }));
-}
 
 /**
  * What every function shares: request id, services, one request log line, problem+json errors.
@@ -92,15 +77,6 @@ const httpCodes: Record<number, ErrorCode> = {
   429: "RATE_LIMITED",
   503: "UNAVAILABLE",
 };
-
-/** Postgres unique violation, wherever drizzle wrapped it. */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const pgError = e as { code?: string; constraint?: string };
-    if (pgError.code === "23505") return constraint === undefined || pgError.constraint === constraint;
-  }
-  return false;
-}
 
 export function handleError(error: Error, c: AppContext): Response {
   const requestId = c.var.requestId;

@@ -1,6 +1,6 @@
 import { auditLog } from "@/db/schema";
-import type { Principal } from "./app";
 import type { Executor } from "./db";
+import type { Principal } from "./principal";
 
 export async function audit(
   db: Executor,

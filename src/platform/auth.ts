@@ -3,11 +3,12 @@ import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { sign, verify } from "hono/jwt";
 import { apiKeys, type Role, users } from "@/db/schema";
-import type { AppEnv, Principal } from "./app";
+import type { AppEnv } from "./app";
 import { sha256Hex } from "./crypto";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { bearerSecurity, errorResponses } from "./openapi";
+import type { Principal } from "./principal";
 import { enforceRateLimit } from "./request";
 
 export const API_KEY_PREFIX = "sb_";

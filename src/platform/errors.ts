@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
 
 export const errorCodes = {
   BAD_REQUEST: 400,
@@ -99,4 +100,13 @@ export function problemResponse(
     status: errorCodes[code],
     headers,
   });
+}
+
+/** A zod failure as the issues of a VALIDATION_FAILED problem. */
+export function zodIssues(error: ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+    message: i.message,
+    code: i.code,
+  }));
 }

@@ -1,8 +1,9 @@
-import { and, count, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, count, desc, eq, lt } from "drizzle-orm";
 import { agentQueues, agents, queues, tickets, users } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import type { Database, Executor } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
+import { ticketIsActive } from "@/tickets/active";
 
 type QueueInput = {
   name?: string;
@@ -75,13 +76,7 @@ export async function deleteQueue(db: Database, organizationId: string, id: stri
     const [active] = await tx
       .select({ n: count() })
       .from(tickets)
-      .where(
-        and(
-          eq(tickets.organizationId, organizationId),
-          eq(tickets.queueId, id),
-          inArray(tickets.status, ["open", "pending"]),
-        ),
-      );
+      .where(and(eq(tickets.organizationId, organizationId), eq(tickets.queueId, id), ticketIsActive));
     if (active && active.n > 0) {
       throw new ApiError(
         "CONFLICT",

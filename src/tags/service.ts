@@ -1,7 +1,7 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { tags } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import type { Database } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 
 const NOT_FOUND = "No such tag in this organization.";

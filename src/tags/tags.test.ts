@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { collectPages, createMember, insertTicket, withDb } from "@/contacts/testing";
 import { ticketTags } from "@/db/schema";
 import { createTenant } from "../../test/support/fixtures";
+import { collectPages, createMember, insertTicket, withDb } from "../../test/support/helpdesk";
 import { call } from "../../test/support/http";
 
 describe("tags", () => {

@@ -1,10 +1,10 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { getContact } from "@/contacts/service";
 import { templates, tickets, users } from "@/db/schema";
-import type { Principal } from "@/platform/app";
-import { isUniqueViolation } from "@/platform/app";
 import type { Database } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
+import type { Principal } from "@/platform/principal";
 import { renderTemplate, templateVariables } from "./render";
 
 type TemplateInput = {

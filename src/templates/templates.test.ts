@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { collectPages, createMember, insertTicket, withDb } from "@/contacts/testing";
 import { createTenant } from "../../test/support/fixtures";
+import { collectPages, createMember, insertTicket, withDb } from "../../test/support/helpdesk";
 import { call } from "../../test/support/http";
 
 const GREETING =

@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, ne } from "drizzle-orm";
+import { assertActiveAgent } from "@/agents/service";
 import { assignJob, drainBacklogJob } from "@/assignment/enqueue";
-import { agents, users } from "@/db/schema";
-import { slaPolicy } from "@/inbox/tickets";
+import type { TicketHistoryAction } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
@@ -14,6 +13,8 @@ import type { Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { getQueue } from "@/queues/service";
+import { isActive } from "./active";
+import { resolutionDueAt } from "./create";
 import { actorOf } from "./history";
 import { type TicketRow, ticketSchema } from "./schemas";
 import { changeTicket, getTicket, presentTicketOf } from "./service";
@@ -28,24 +29,8 @@ type Action = {
     ticket: TicketRow,
     input: never,
     c: AppContext,
-  ): Promise<{ changes: Partial<TicketRow>; action: string; jobs?: NewJob[] }>;
+  ): Promise<{ changes: Partial<TicketRow>; action: TicketHistoryAction; jobs?: NewJob[] }>;
 };
-
-async function assertAgent(tx: Transaction, organizationId: string, userId: string) {
-  const [agent] = await tx
-    .select({ id: agents.userId })
-    .from(agents)
-    .innerJoin(users, eq(users.id, agents.userId))
-    .where(
-      and(
-        eq(agents.organizationId, organizationId),
-        eq(agents.userId, userId),
-        eq(users.active, true),
-        ne(users.role, "admin"),
-      ),
-    );
-  if (!agent) throw new ApiError("NOT_FOUND", "No such active agent in this organization.");
-}
 
 const actions: Action[] = [
   {
@@ -58,7 +43,7 @@ const actions: Action[] = [
       if (principal.role === "agent" && input.assigneeId !== principal.id) {
         throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
       }
-      if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
+      if (input.assigneeId) await assertActiveAgent(tx, ticket.organizationId, input.assigneeId);
       const jobs = ticket.assigneeId ? [drainBacklogJob(ticket.organizationId)] : [];
       if (input.assigneeId && input.assigneeId !== ticket.assigneeId && (await subscribed(tx, ticket.organizationId))) {
         jobs.push(
@@ -78,7 +63,7 @@ const actions: Action[] = [
         throw new ApiError("FORBIDDEN", "Agents can only assign tickets to themselves.");
       }
       const queue = await getQueue(tx, ticket.organizationId, input.queueId);
-      if (input.assigneeId) await assertAgent(tx, ticket.organizationId, input.assigneeId);
+      if (input.assigneeId) await assertActiveAgent(tx, ticket.organizationId, input.assigneeId);
       const jobs: NewJob[] = [drainBacklogJob(ticket.organizationId)];
       if (!input.assigneeId) jobs.push(assignJob(ticket.organizationId, ticket.id));
       return { changes: { queueId: queue.id, assigneeId: input.assigneeId ?? null }, action: "transferred", jobs };
@@ -88,8 +73,7 @@ const actions: Action[] = [
     path: "resolve",
     summary: "Resolve (a new inbound message within the channel's window reopens it)",
     async run(_tx, ticket) {
-      if (!["open", "pending"].includes(ticket.status))
-        throw new ApiError("CONFLICT", `The ticket is already ${ticket.status}.`);
+      if (!isActive(ticket.status)) throw new ApiError("CONFLICT", `The ticket is already ${ticket.status}.`);
       return {
         changes: { status: "resolved", resolvedAt: new Date() },
         action: "resolved",
@@ -113,12 +97,16 @@ const actions: Action[] = [
     path: "reopen",
     summary: "Reopen a resolved or closed ticket",
     async run(tx, ticket) {
-      if (["open", "pending"].includes(ticket.status)) throw new ApiError("CONFLICT", "The ticket is already open.");
+      if (isActive(ticket.status)) throw new ApiError("CONFLICT", "The ticket is already open.");
       // Like a reopening by the customer: the resolution clock starts again from the queue's SLA.
-      const sla = await slaPolicy(tx, ticket.queueId);
-      const resolutionDueAt = sla.resolution ? new Date(Date.now() + sla.resolution * 60_000) : null;
       return {
-        changes: { status: "open", resolvedAt: null, closedAt: null, resolutionDueAt, resolutionBreachedAt: null },
+        changes: {
+          status: "open",
+          resolvedAt: null,
+          closedAt: null,
+          resolutionDueAt: await resolutionDueAt(tx, ticket.queueId, new Date()),
+          resolutionBreachedAt: null,
+        },
         action: "reopened",
         jobs: ticket.assigneeId ? [] : [assignJob(ticket.organizationId, ticket.id)],
       };

@@ -1,6 +1,6 @@
-import { type ActorType, ticketHistory } from "@/db/schema";
-import type { Principal } from "@/platform/app";
+import { type ActorType, type TicketHistoryAction, ticketHistory } from "@/db/schema";
 import type { Executor } from "@/platform/db";
+import type { Principal } from "@/platform/principal";
 
 export type Actor = { type: ActorType; id?: string | null };
 
@@ -22,23 +22,23 @@ export function diff<T extends Record<string, unknown>>(before: T, after: Partia
   return changes;
 }
 
+export type HistoryEntry = {
+  organizationId: string;
+  ticketId: string;
+  actor: Actor;
+  action: TicketHistoryAction;
+  changes?: Record<string, { before: unknown; after: unknown }>;
+};
+
 /** Every ticket change writes one of these, in the transaction that made the change. */
-export async function recordHistory(
-  db: Executor,
-  entry: {
-    organizationId: string;
-    ticketId: string;
-    actor: Actor;
-    action: string;
-    changes?: Record<string, { before: unknown; after: unknown }>;
-  },
-): Promise<void> {
-  await db.insert(ticketHistory).values({
+export async function recordHistory(db: Executor, entries: HistoryEntry | HistoryEntry[]): Promise<void> {
+  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
     organizationId: entry.organizationId,
     ticketId: entry.ticketId,
     actorType: entry.actor.type,
     actorId: entry.actor.id ?? null,
     action: entry.action,
     changes: entry.changes ?? {},
-  });
+  }));
+  if (rows.length > 0) await db.insert(ticketHistory).values(rows);
 }

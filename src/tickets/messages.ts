@@ -1,6 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
-import { messages } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import type { OutboxRow } from "@/jobs/outbox";
 import { queueOutbound } from "@/outbound/queue";
@@ -10,7 +8,7 @@ import { idempotent } from "@/platform/idempotency";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
 import { messageSchema, presentMessage } from "./schemas";
-import { getTicket } from "./service";
+import { getTicket, listMessages } from "./service";
 
 const outboundBody = z
   .discriminatedUnion("type", [
@@ -67,17 +65,7 @@ export function registerMessageRoutes(app: App) {
     const { limit, cursor, order } = c.req.valid("query");
     const ticket = await getTicket(db, c.var.principal.organizationId, c.req.valid("param").id);
     const after = decodeCursor(cursor, idCursor)?.id;
-    const rows = await db
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.ticketId, ticket.id),
-          after ? (order === "asc" ? gt(messages.id, after) : lt(messages.id, after)) : undefined,
-        ),
-      )
-      .orderBy(order === "asc" ? asc(messages.id) : desc(messages.id))
-      .limit(limit + 1);
+    const rows = await listMessages(db, ticket, { limit, after, order });
     return c.json(
       toPage(rows, limit, (m) => ({ id: m.id }), presentMessage),
       200,

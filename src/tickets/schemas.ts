@@ -1,6 +1,16 @@
 import { z } from "@hono/zod-openapi";
-import { type contacts, type messages, ticketPriorities, ticketStatuses, type tickets } from "@/db/schema";
+import { phone } from "@/contacts/schemas";
+import {
+  type contacts,
+  type messages,
+  type ticketHistory,
+  ticketHistoryActions,
+  ticketPriorities,
+  ticketStatuses,
+  type tickets,
+} from "@/db/schema";
 import { timestamp } from "@/platform/openapi";
+import { activeStatuses } from "./active";
 
 export const contactRef = z.object({ id: z.string(), phone: z.string().nullable(), name: z.string().nullable() });
 
@@ -58,9 +68,47 @@ export const messageSchema = z
   })
   .openapi("Message");
 
+export const historySchema = z.object({
+  id: z.string(),
+  action: z.string().openapi({ description: ticketHistoryActions.join(" | ") }),
+  actorType: z.string(),
+  actorId: z.string().nullable(),
+  changes: z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() })),
+  createdAt: timestamp,
+});
+
+export const ticketDetailSchema = ticketSchema
+  .extend({ lastMessages: z.array(messageSchema), history: z.array(historySchema) })
+  .openapi("TicketDetail");
+
+export const newTicket = z
+  .object({
+    channelId: z.uuid(),
+    contactId: z.uuid().optional(),
+    phone: phone.optional().openapi({ type: "string", description: "Creates the contact if it does not exist." }),
+    name: z.string().max(200).optional(),
+    subject: z.string().max(300).optional(),
+    priority: z.enum(ticketPriorities).optional(),
+    queueId: z.uuid().optional(),
+  })
+  .refine((v) => v.contactId || v.phone, "send contactId or phone");
+export type NewTicket = z.infer<typeof newTicket>;
+
+export const ticketChanges = z
+  .object({
+    priority: z.enum(ticketPriorities),
+    subject: z.string().max(300).nullable(),
+    tags: z.array(z.string().min(1).max(100)).max(50),
+    status: z.enum(activeStatuses),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "send at least one field");
+export type TicketChanges = z.infer<typeof ticketChanges>;
+
 export type TicketRow = typeof tickets.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 type ContactRow = Pick<typeof contacts.$inferSelect, "id" | "phone" | "name">;
+type HistoryRow = typeof ticketHistory.$inferSelect;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -108,5 +156,16 @@ export function presentMessage(m: MessageRow): z.infer<typeof messageSchema> {
     sentAt: iso(m.sentAt),
     deliveredAt: iso(m.deliveredAt),
     readAt: iso(m.readAt),
+  };
+}
+
+export function presentHistory(h: HistoryRow): z.infer<typeof historySchema> {
+  return {
+    id: h.id,
+    action: h.action,
+    actorType: h.actorType,
+    actorId: h.actorId,
+    changes: h.changes,
+    createdAt: h.createdAt.toISOString(),
   };
 }

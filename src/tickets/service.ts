@@ -1,9 +1,20 @@
-import { and, desc, eq, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
-import { contacts, type TicketStatus, tags, tickets, ticketTags } from "@/db/schema";
-import type { Executor, Transaction } from "@/platform/db";
+import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import {
+  contacts,
+  messages,
+  type TicketHistoryAction,
+  type TicketStatus,
+  tags,
+  ticketHistory,
+  tickets,
+  ticketTags,
+} from "@/db/schema";
+import type { Database, Executor, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
-import { type Actor, diff, recordHistory } from "./history";
-import { presentTicket, type TicketRow } from "./schemas";
+import type { Principal } from "@/platform/principal";
+import { isActive } from "./active";
+import { type Actor, actorOf, diff, recordHistory } from "./history";
+import { presentHistory, presentMessage, presentTicket, type TicketChanges, type TicketRow } from "./schemas";
 
 export async function getTicket(db: Executor, organizationId: string, id: string, lock = false): Promise<TicketRow> {
   const query = db
@@ -43,6 +54,37 @@ export async function presentTicketOf(db: Executor, ticket: TicketRow) {
   const [presented] = await presentTickets(db, [ticket]);
   if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
   return presented;
+}
+
+/** A ticket with its contact, its last twenty messages and its whole history. */
+export async function ticketDetail(db: Executor, organizationId: string, id: string) {
+  const ticket = await getTicket(db, organizationId, id);
+  const [presented, recent, history] = await Promise.all([
+    presentTicketOf(db, ticket),
+    db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
+    db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
+  ]);
+  return { ...presented, lastMessages: recent.reverse().map(presentMessage), history: history.map(presentHistory) };
+}
+
+/** A ticket's messages, a page in either direction. */
+export async function listMessages(
+  db: Executor,
+  ticket: Pick<TicketRow, "id">,
+  page: { limit: number; after?: string; order: "asc" | "desc" },
+) {
+  const { after, order } = page;
+  return db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.ticketId, ticket.id),
+        after ? (order === "asc" ? gt(messages.id, after) : lt(messages.id, after)) : undefined,
+      ),
+    )
+    .orderBy(order === "asc" ? asc(messages.id) : desc(messages.id))
+    .limit(page.limit + 1);
 }
 
 export type TicketFilters = {
@@ -117,7 +159,7 @@ export async function changeTicket(
   ticket: TicketRow,
   changes: Partial<TicketRow>,
   actor: Actor,
-  action: string,
+  action: TicketHistoryAction,
 ): Promise<TicketRow> {
   const changed = diff(ticket, changes, Object.keys(changes) as (keyof TicketRow & string)[]);
   if (Object.keys(changed).length === 0) return ticket;
@@ -135,6 +177,21 @@ export async function changeTicket(
     });
   }
   return updated;
+}
+
+/** Changes priority, subject or tags, or moves an active ticket between open and pending. */
+export async function updateTicket(db: Database, principal: Principal, id: string, input: TicketChanges) {
+  const { tags: tagNames, ...changes } = input;
+  const actor = actorOf(principal);
+  return db.transaction(async (tx) => {
+    let ticket = await getTicket(tx, principal.organizationId, id, true);
+    if (changes.status && !isActive(ticket.status)) {
+      throw new ApiError("CONFLICT", `A ${ticket.status} ticket is reopened with POST /api/tickets/{id}/reopen.`);
+    }
+    ticket = await changeTicket(tx, ticket, changes, actor, "updated");
+    if (tagNames) await setTicketTags(tx, ticket, tagNames, actor);
+    return ticket;
+  });
 }
 
 /** Replaces a ticket's tags by name, creating tags the organization does not have yet. */

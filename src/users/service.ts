@@ -1,9 +1,9 @@
 import { and, count, desc, eq, lt, ne } from "drizzle-orm";
-import { createAgentProfile } from "@/auth/service";
+import { createAgentProfile } from "@/agents/service";
 import { type Role, users } from "@/db/schema";
-import { isUniqueViolation } from "@/platform/app";
 import { randomToken, sha256Hex } from "@/platform/crypto";
 import type { Database, Executor } from "@/platform/db";
+import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { hashPassword } from "@/platform/password";
 

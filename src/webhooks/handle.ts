@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { v7 as uuidv7 } from "uuid";
 import * as z from "zod";
+import { cachedChannel } from "@/channels/cache";
 import { openCredentials, openWebhookSecret } from "@/channels/secrets";
 import type { ChannelAdapter, WebhookRequest } from "@/channels/types";
 import { channels, organizations } from "@/db/schema";
@@ -10,7 +11,6 @@ import { hasEventsWebhook } from "@/notify/settings";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { enforceRateLimit } from "@/platform/request";
-import { cachedChannel } from "./channel-cache";
 import { ingestChannel, processBody, recordIgnored } from "./process";
 
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+// Type only: the channel types are the adapter registry's; the column stays plain text.
+import type { ChannelType } from "@/channels/types";
 import { at, createdAt, id, organizationId, updatedAt } from "./columns";
 import { organizations, users } from "./identity";
 
@@ -10,7 +12,7 @@ export const channels = pgTable(
   {
     id: id(),
     organizationId: org(),
-    type: text().notNull(),
+    type: text().$type<ChannelType>().notNull(),
     name: text().notNull(),
     /** AES-GCM ciphertext of the provider credentials (JSON); never returned by the API. */
     credentials: text().notNull(),
@@ -153,7 +155,8 @@ export const tickets = pgTable(
   },
   (t) => [
     uniqueIndex("tickets_number_key").on(t.organizationId, t.number),
-    // One active conversation per contact and channel, even under concurrent webhooks.
+    // One active conversation per contact and channel, even under concurrent webhooks. "Active" is
+    // the rule of src/tickets/active.ts, spelled out here because it is the index's definition.
     uniqueIndex("tickets_active_conversation_key")
       .on(t.channelId, t.contactId)
       .where(sql`${t.status} in ('open', 'pending')`),
@@ -208,6 +211,23 @@ export const templates = pgTable(
 export const actorTypes = ["user", "api_key", "system", "ai", "contact"] as const;
 export type ActorType = (typeof actorTypes)[number];
 
+/** What happened to a ticket, as its history (and the API) names it; written by recordHistory. */
+export const ticketHistoryActions = [
+  "created",
+  "updated",
+  "status_changed",
+  "assigned",
+  "transferred",
+  "first_response",
+  "tags_changed",
+  "read",
+  "resolved",
+  "closed",
+  "reopened",
+  "contact_merged",
+] as const;
+export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
+
 /** Audit of every ticket change: who, what, before, after, when. */
 export const ticketHistory = pgTable(
   "ticket_history",
@@ -219,7 +239,7 @@ export const ticketHistory = pgTable(
       .references(() => tickets.id, { onDelete: "cascade" }),
     actorType: text().$type<ActorType>().notNull(),
     actorId: uuid(),
-    action: text().notNull(),
+    action: text().$type<TicketHistoryAction>().notNull(),
     changes: jsonb().$type<Record<string, { before: unknown; after: unknown }>>().notNull().default({}),
     createdAt: createdAt(),
   },

@@ -1,18 +1,18 @@
-// Test-only helpers shared by the contacts, queues, templates and tags suites. The rows they need
-// in exact states (tickets on a given channel and status, messages) are written straight through
-// the app's database layer, against the same database the gateway under test uses.
-import { eq, sql } from "drizzle-orm";
-import { channels, messages, organizations, type TicketStatus, tickets } from "@/db/schema";
+// Helpers shared by the helpdesk suites (contacts, queues, templates, tags). The rows they need in
+// exact states (tickets on a given channel and status, messages) are written straight through the
+// app's database layer, against the same database the gateway under test uses.
+import { sql } from "drizzle-orm";
+import { channels, messages, type TicketStatus, tickets } from "@/db/schema";
 import type { Database } from "@/platform/db";
-import { PASSWORD, randomIp, type Tenant, unique } from "../../test/support/fixtures";
-import { call } from "../../test/support/http";
+import { PASSWORD, randomIp, type Tenant, unique } from "./fixtures";
+import { call } from "./http";
 
-export { withDb } from "../../test/support/db";
+export { withDb } from "./db";
 
 export async function insertChannel(db: Database, organizationId: string) {
   const [row] = await db
     .insert(channels)
-    .values({ organizationId, type: "whatsapp", name: unique("channel"), credentials: "x", webhookSecret: "x" })
+    .values({ organizationId, type: "whatsapp_meta", name: unique("channel"), credentials: "x", webhookSecret: "x" })
     .returning();
   if (!row) throw new Error("channel insert returned nothing");
   return row;
@@ -22,15 +22,9 @@ export async function insertTicket(
   db: Database,
   values: { organizationId: string; contactId: string; channelId?: string; queueId?: string; status?: TicketStatus },
 ) {
-  const [org] = await db
-    .update(organizations)
-    .set({ ticketSeq: sql`${organizations.ticketSeq} + 1` })
-    .where(eq(organizations.id, values.organizationId))
-    .returning({ seq: organizations.ticketSeq });
-  if (!org) throw new Error("no such organization");
   const [row] = await db
     .insert(tickets)
-    .values({ ...values, number: org.seq })
+    .values({ ...values, number: sql`next_ticket_number(${values.organizationId})` })
     .returning();
   if (!row) throw new Error("ticket insert returned nothing");
   return row;

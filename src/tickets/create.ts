@@ -1,0 +1,121 @@
+import { eq, sql } from "drizzle-orm";
+import { assignJob } from "@/assignment/enqueue";
+import { getChannel } from "@/channels/service";
+import { getContact, upsertPhoneContact } from "@/contacts/service";
+import { contacts, queues, tickets } from "@/db/schema";
+import { enqueue, type OutboxRow } from "@/jobs/outbox";
+import type { Database, Transaction } from "@/platform/db";
+import { ApiError } from "@/platform/errors";
+import type { Principal } from "@/platform/principal";
+import { getQueue } from "@/queues/service";
+import { ticketIsActive } from "./active";
+import { type Actor, actorOf, recordHistory } from "./history";
+import type { NewTicket, TicketRow } from "./schemas";
+
+const minutesAfter = (at: Date, minutes: number | null | undefined) =>
+  minutes ? new Date(at.getTime() + minutes * 60_000) : null;
+
+async function slaPolicy(tx: Transaction, queueId: string | null) {
+  if (!queueId) return { firstResponse: null, resolution: null };
+  const [queue] = await tx
+    .select({ firstResponse: queues.slaFirstResponseMinutes, resolution: queues.slaResolutionMinutes })
+    .from(queues)
+    .where(eq(queues.id, queueId));
+  return queue ?? { firstResponse: null, resolution: null };
+}
+
+/** When a ticket of this queue (re)opened at `at` is due to be resolved, by the queue's SLA. */
+export async function resolutionDueAt(tx: Transaction, queueId: string | null, at: Date): Promise<Date | null> {
+  return minutesAfter(at, (await slaPolicy(tx, queueId)).resolution);
+}
+
+/**
+ * The next ticket number of an organization, taken inside the insert. A sequence per organization
+ * (migrations/0003) hands numbers out without a lock held to commit, so concurrent new
+ * conversations of one organization do not wait for each other; a rollback leaves a gap.
+ */
+const nextTicketNumber = (organizationId: string) => sql<number>`next_ticket_number(${organizationId})`;
+
+/**
+ * Opens a ticket with the next number and the queue's SLA due times. Returns nothing when the
+ * contact already has an active ticket on the channel (one active conversation each).
+ */
+export async function createTicket(
+  tx: Transaction,
+  input: {
+    organizationId: string;
+    contactId: string;
+    channelId: string | null;
+    queueId: string | null;
+    subject?: string | null;
+    priority?: TicketRow["priority"];
+    actor: Actor;
+    at: Date;
+  },
+): Promise<TicketRow | undefined> {
+  const sla = await slaPolicy(tx, input.queueId);
+  const [created] = await tx
+    .insert(tickets)
+    .values({
+      organizationId: input.organizationId,
+      number: nextTicketNumber(input.organizationId),
+      contactId: input.contactId,
+      channelId: input.channelId,
+      queueId: input.queueId,
+      subject: input.subject ?? null,
+      priority: input.priority ?? "normal",
+      firstResponseDueAt: minutesAfter(input.at, sla.firstResponse),
+      resolutionDueAt: minutesAfter(input.at, sla.resolution),
+    })
+    .onConflictDoNothing({ target: [tickets.channelId, tickets.contactId], where: ticketIsActive })
+    .returning();
+  if (created) {
+    await recordHistory(tx, {
+      organizationId: input.organizationId,
+      ticketId: created.id,
+      actor: input.actor,
+      action: "created",
+    });
+  }
+  return created;
+}
+
+/**
+ * A ticket opened through the API to start an outbound conversation, with the job that assigns
+ * it. The contact is given by id, or by phone (created if new).
+ */
+export async function openTicket(
+  db: Database,
+  principal: Principal,
+  input: NewTicket,
+): Promise<{ ticket: TicketRow; jobs: OutboxRow[] }> {
+  const { organizationId } = principal;
+  return db.transaction(async (tx) => {
+    const channel = await getChannel(tx, organizationId, input.channelId);
+    if (input.queueId) await getQueue(tx, organizationId, input.queueId);
+    let contactId = input.contactId;
+    if (contactId) {
+      await getContact(tx, organizationId, contactId);
+    } else if (input.phone) {
+      const [contact] = await upsertPhoneContact(tx, {
+        organizationId,
+        phone: input.phone,
+        name: input.name,
+      }).returning({ id: contacts.id });
+      contactId = contact?.id;
+    }
+    if (!contactId) throw new ApiError("BAD_REQUEST", "send contactId or phone");
+    const created = await createTicket(tx, {
+      organizationId,
+      contactId,
+      channelId: channel.id,
+      queueId: input.queueId ?? channel.queueId,
+      subject: input.subject,
+      priority: input.priority,
+      actor: actorOf(principal),
+      at: new Date(),
+    });
+    if (!created) throw new ApiError("CONFLICT", "The contact already has an open ticket on this channel.");
+    return { ticket: created, jobs: await enqueue(tx, [assignJob(organizationId, created.id)]) };
+  });
+}
