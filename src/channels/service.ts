@@ -75,7 +75,8 @@ export async function createChannel(db: Executor, env: Env, organizationId: stri
 export async function updateChannel(db: Executor, env: Env, organizationId: string, id: string, input: ChannelChanges) {
   const row = await getChannel(db, organizationId, id);
   await assertQueue(db, organizationId, input.queueId);
-  const changes: Partial<ChannelRow> = {};
+  // updatedAt always: a PATCH that changes nothing is a no-op answered 200, not an empty SET.
+  const changes: Partial<ChannelRow> = { updatedAt: new Date() };
   if (input.name !== undefined) changes.name = input.name;
   if (input.queueId !== undefined) changes.queueId = input.queueId;
   if (input.active !== undefined) changes.active = input.active;
