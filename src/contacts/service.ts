@@ -89,7 +89,7 @@ export async function contactDetail(db: Executor, organizationId: string, id: st
  */
 export function upsertPhoneContact(
   db: Executor,
-  contact: { organizationId: string; phone: string; name?: string | null },
+  contact: { organizationId: string; phone: string; name?: string | null; phoneVerified?: boolean },
   inboundAt?: Date,
 ) {
   return db
@@ -98,9 +98,14 @@ export function upsertPhoneContact(
     .onConflictDoUpdate({
       target: [contacts.organizationId, contacts.phone],
       targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,
-      // DO UPDATE (never DO NOTHING) so that RETURNING yields the existing row too.
+      // DO UPDATE (never DO NOTHING) so that RETURNING yields the existing row too. On inbound, a
+      // name the team typed wins over the provider's profile name, and a number once verified stays so.
       set: inboundAt
-        ? { name: sql`coalesce(${contacts.name}, excluded.name)`, lastInboundAt: inboundAt }
+        ? {
+            name: sql`coalesce(${contacts.name}, excluded.name)`,
+            phoneVerified: sql`${contacts.phoneVerified} or excluded.phone_verified`,
+            lastInboundAt: inboundAt,
+          }
         : { updatedAt: new Date() },
     });
 }

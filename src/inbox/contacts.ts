@@ -1,31 +1,16 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Sender } from "@/channels/types";
+import { upsertPhoneContact } from "@/contacts/service";
 import { contactIdentities, contacts, tickets } from "@/db/schema";
 import type { Transaction } from "@/platform/db";
+import { ticketIsActive } from "@/tickets/active";
 
 export type ContactRow = typeof contacts.$inferSelect;
 type ActiveTicket = { id: string; status: "open" | "pending"; assigneeId: string | null };
 
 function phoneUpsert(tx: Transaction, organizationId: string, from: Sender & { phone: string }, at: Date) {
-  return tx
-    .insert(contacts)
-    .values({
-      organizationId,
-      phone: from.phone,
-      phoneVerified: from.phoneVerified !== false,
-      name: from.name ?? null,
-      lastInboundAt: at,
-    })
-    .onConflictDoUpdate({
-      target: [contacts.organizationId, contacts.phone],
-      targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,
-      // A name the team typed wins over the provider's profile name; a number once verified stays so.
-      set: {
-        name: sql`coalesce(${contacts.name}, excluded.name)`,
-        phoneVerified: sql`${contacts.phoneVerified} or excluded.phone_verified`,
-        lastInboundAt: at,
-      },
-    });
+  const contact = { organizationId, phone: from.phone, name: from.name, phoneVerified: from.phoneVerified !== false };
+  return upsertPhoneContact(tx, contact, at);
 }
 
 /**
@@ -52,7 +37,7 @@ export async function contactWithActiveTicket(
       select contact.id as contact_id, t.id, t.status, t.assignee_id
       from contact left join lateral (
         select id, status, assignee_id from ${tickets}
-        where channel_id = ${channelId} and contact_id = contact.id and status in ('open', 'pending')
+        where channel_id = ${channelId} and contact_id = contact.id and ${ticketIsActive}
         for update
       ) t on true`);
     const row = rows[0];
@@ -66,13 +51,7 @@ export async function contactWithActiveTicket(
   const [active] = await tx
     .select({ id: tickets.id, status: tickets.status, assigneeId: tickets.assigneeId })
     .from(tickets)
-    .where(
-      and(
-        eq(tickets.channelId, channelId),
-        eq(tickets.contactId, contact.id),
-        sql`${tickets.status} in ('open', 'pending')`,
-      ),
-    )
+    .where(and(eq(tickets.channelId, channelId), eq(tickets.contactId, contact.id), ticketIsActive))
     .for("update");
   return { contactId: contact.id, active: (active as ActiveTicket | undefined) ?? null };
 }
