@@ -16,6 +16,7 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { seeded } from "../drills/random";
 
 export const QSTASH_TEST_KEYS = {
   current: "sig_test_current_signing_key_0123456789",
@@ -41,18 +42,6 @@ type PublishFault = {
   failed: number;
   accepted: number;
 };
-
-/** mulberry32: a tiny seeded PRNG, so a drill's failures can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const b64url = (buf: Buffer) => buf.toString("base64url");
 
