@@ -9,19 +9,19 @@
 //                  the server gets a message cut in two and never runs it.
 //   cut "reply"    forwards the chunk, then drops both sides at the server's first answer: the
 //                  server ran what it was sent, the client never learns the outcome.
-//   then "blackout" afterwards every connection dies at its first byte until the fault is
+//   after "blackout" then every connection dies at its first byte until the fault is
 //                  removed, as if the process that held it had died with the network.
 // Tests scope a fault to themselves by matching an id only they use (a channel or message id).
 //
 // Control API (JSON over HTTP, used from inside workerd over loopback):
-//   POST   /faults {match: string[], cut, then?}  → {id}
+//   POST   /faults {match: string[], cut, after?}  → {id}
 //   GET    /faults/<id>                           → {fired, cut: connections dropped}
 //   DELETE /faults/<id>                           disarms, ends a blackout
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer, connect as netConnect, type Socket } from "node:net";
 import { text } from "node:stream/consumers";
 
-export type FaultSpec = { match: string[]; cut: "request" | "reply"; then?: "blackout" };
+export type FaultSpec = { match: string[]; cut: "request" | "reply"; after?: "blackout" };
 type Fault = FaultSpec & { id: string; needles: string[]; fired: boolean; dropped: number };
 type Link = { client: Socket; server: Socket; window: string; cutOnReply?: Fault; dead: boolean };
 
@@ -45,7 +45,7 @@ export async function startFaultProxy(databaseUrl: string) {
     if (last) link.server.write(last, end);
     else end();
   };
-  const blackout = () => [...faults.values()].find((f) => f.fired && f.then === "blackout");
+  const blackout = () => [...faults.values()].find((f) => f.fired && f.after === "blackout");
 
   const proxy = createServer((client) => {
     const server = netConnect(Number(target.port || 5432), target.hostname);
