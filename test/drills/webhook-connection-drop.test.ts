@@ -67,7 +67,7 @@ async function cutThenRedeliver(
   reportDrill(context, {
     drill: "database cut mid-webhook",
     cases: 1,
-    ...statusClasses([cutOff.status]),
+    ...statusClasses([cutOff, ...redeliveries].map((r) => r.status)),
     lost: copies.length === 0 ? 1 : 0,
     doubled: copies.length > 1 ? 1 : 0,
   });
