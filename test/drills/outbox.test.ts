@@ -6,9 +6,9 @@
 // some twice at once and some again at the end, retries 5xx answers, and runs the cron whenever
 // jobs wait to be re-published. Every job must have run exactly once: one request per job at the
 // customer's endpoint, one message.received per stored message, nothing lost, nothing doubled.
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { messages } from "@/db/schema";
+import { messages, outbox } from "@/db/schema";
 import { withDb } from "../support/db";
 import { qstashEnv } from "../support/env";
 import { createTenant, unique } from "../support/fixtures";
@@ -45,6 +45,15 @@ function batchPayload(phoneNumberId: string, first: number, count: number) {
   }));
   return payload;
 }
+
+const pending = (organizationId: string) =>
+  withDb(async (db) => {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(outbox)
+      .where(and(eq(outbox.organizationId, organizationId), eq(outbox.status, "pending")));
+    return row?.n ?? 0;
+  });
 
 async function inParallel<T, R>(items: T[], width: number, run: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -127,7 +136,8 @@ describe("drill: outbox with failing QStash publishes", () => {
           // A 5xx (the job failed, or a concurrent delivery held it) is retried in a later round.
           if (delivered.some((r) => r.status < 500)) settled.add(message.messageId);
         });
-        if (jobs.some((j) => j.status === "pending")) {
+        // The cron re-publishes up to a hundred jobs a tick: tick until none waits.
+        for (let tick = 0; tick < 50 && (await pending(tenant.organizationId)) > 0; tick++) {
           await makeDue(tenant.organizationId);
           await runScheduled({ env });
         }
@@ -166,17 +176,17 @@ describe("drill: outbox with failing QStash publishes", () => {
         doubled,
       });
 
-      const context_ = `seed ${seed}, ${rounds} rounds, ${JSON.stringify(injected)} publishes failed`;
-      expect(injected.failed, `the fault must have bitten (${context_})`).toBeGreaterThan(total / 10);
-      expect(injected.accepted, context_).toBeGreaterThan(0);
-      expect(storedMessages, context_).toHaveLength(total);
+      const about = `seed ${seed}, ${rounds} rounds, ${JSON.stringify(injected)} publishes failed`;
+      expect(injected.failed, `the fault must have bitten (${about})`).toBeGreaterThan(total / 10);
+      expect(injected.accepted, about).toBeGreaterThan(0);
+      expect(storedMessages.length, about).toBe(total);
       expect(
         jobs.filter((j) => j.status !== "done"),
-        context_,
+        about,
       ).toEqual([]);
-      expect(doubled, `jobs whose effect happened twice (${context_})`).toBe(0);
-      expect(lost, `messages or jobs with no effect (${context_})`).toBe(0);
-      expect(receivedMessages.size, context_).toBe(total);
+      expect(doubled, `jobs whose effect happened twice (${about})`).toBe(0);
+      expect(lost, `messages or jobs with no effect (${about})`).toBe(0);
+      expect(receivedMessages.size, about).toBe(total);
       expect(answers.filter((a) => a.status >= 400 && a.status < 500 && a.status !== 489)).toEqual([]);
     },
     timeoutFor(inject("drill").outboxMessages),

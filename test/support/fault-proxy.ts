@@ -1,6 +1,6 @@
 // A loopback TCP proxy in front of the test database that a test can arm to cut connections, so
 // drills can lose the database at the worst moment of a real request. Tests send DATABASE_URL
-// through it (`faultDatabaseUrl()` in test/drills/faults.ts); everything else talks to the
+// through it (`faultyDatabase()` in test/drills/faults.ts); everything else talks to the
 // database directly and never sees a fault.
 //
 // A fault watches the client->server bytes of every connection (a rolling window, so a pattern
@@ -9,13 +9,13 @@
 //                  the server gets a message cut in two and never runs it.
 //   cut "reply"    forwards the chunk, then drops both sides at the server's first answer: the
 //                  server ran what it was sent, the client never learns the outcome.
-//   after "blackout" then every connection dies at its first byte until the fault is
-//                  removed, as if the process that held it had died with the network.
+//   after "blackout"  once fired, every connection dies at its first byte until the fault is
+//                  removed, as if the process had died: not even its failure gets recorded.
 // Tests scope a fault to themselves by matching an id only they use (a channel or message id).
 //
 // Control API (JSON over HTTP, used from inside workerd over loopback):
 //   POST   /faults {match: string[], cut, after?}  → {id}
-//   GET    /faults/<id>                           → {fired, cut: connections dropped}
+//   GET    /faults/<id>                           → {fired, dropped: connections dropped}
 //   DELETE /faults/<id>                           disarms, ends a blackout
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer, connect as netConnect, type Socket } from "node:net";
@@ -51,10 +51,19 @@ export async function startFaultProxy(databaseUrl: string) {
     const server = netConnect(Number(target.port || 5432), target.hostname);
     const link: Link = { client, server, window: "", dead: false };
     links.add(link);
+    const close = () => {
+      links.delete(link);
+      link.dead = true;
+      client.destroy();
+      server.destroy();
+    };
+    for (const socket of [client, server]) {
+      socket.on("close", close);
+      socket.on("error", close);
+      socket.setNoDelay(true);
+    }
     const dark = blackout();
     if (dark) return drop(link, dark);
-    client.setNoDelay(true);
-    server.setNoDelay(true);
 
     client.on("data", (chunk: Buffer) => {
       if (link.dead) return;
@@ -79,16 +88,6 @@ export async function startFaultProxy(databaseUrl: string) {
       if (dark) return drop(link, dark);
       client.write(chunk);
     });
-    const close = () => {
-      links.delete(link);
-      link.dead = true;
-      client.destroy();
-      server.destroy();
-    };
-    client.on("close", close);
-    server.on("close", close);
-    client.on("error", close);
-    server.on("error", close);
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   const proxyPort = (proxy.address() as AddressInfo).port;
