@@ -72,7 +72,9 @@ export async function servePGlite(
 
   const release = async (conn: Connection) => {
     if (owner !== conn) return;
-    if (db.isInTransaction()) await db.runExclusive(() => db.exec("ROLLBACK"));
+    // exec takes PGlite's query lock itself: inside runExclusive it waited for itself forever, and
+    // one client dying mid-transaction hung the database for everyone.
+    if (db.isInTransaction()) await db.exec("ROLLBACK");
     owner = null;
   };
 

@@ -9,6 +9,7 @@ import { defineJob } from "@/jobs/define";
 import { PermanentJobError, RetryableJobError } from "@/jobs/errors";
 import { applyPendingStatuses } from "@/messages/statuses";
 import type { Env } from "@/platform/env";
+import { markSendAttempt } from "./attempts";
 
 type MessageRow = typeof messages.$inferSelect;
 
@@ -69,6 +70,7 @@ export const sendMessageJob = defineJob({
       .from(contactIdentities)
       .where(and(eq(contactIdentities.contactId, contact.id), eq(contactIdentities.kind, adapter.provider)));
     const to: Recipient = { phone: contact.phone ?? undefined, identity };
+    if (!(await markSendAttempt(db, message))) return { skipped: "changed while sending" };
     try {
       const { providerMessageId } = await adapter.send(
         {

@@ -18,7 +18,12 @@ export function chooseDriver(env: Pick<Env, "DATABASE_URL" | "DATABASE_DRIVER">)
   return new URL(env.DATABASE_URL).hostname.endsWith(".neon.tech") ? "neon" : "pg";
 }
 
-type Pool = { end(): Promise<void>; on(event: "error", listener: (error: Error) => void): unknown };
+type PoolClient = { on(event: "error", listener: (error: Error) => void): unknown };
+type Pool = {
+  end(): Promise<void>;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "connect", listener: (client: PoolClient) => void): unknown;
+};
 
 /**
  * One connection pool per request (Workers cannot share sockets between requests), opened on
@@ -68,10 +73,14 @@ export class DatabaseHandle {
       pool = pgPool;
       database = drizzlePg({ client: pgPool, schema, casing: "snake_case" });
     }
-    pool.on("error", (error) => {
+    const onError = (error: Error) => {
       // Closing a socket at the end of a request makes its read loop reject; that is expected.
       if (!this.ending) this.log.error("database pool error", { error });
-    });
+    };
+    pool.on("error", onError);
+    // The pool listens only to idle clients: a connection lost while checked out (mid-query or
+    // mid-transaction) emitted an unhandled 'error' event. The query itself still fails.
+    pool.on("connect", (client) => client.on("error", onError));
     this.pool = pool;
     return database;
   }

@@ -1,6 +1,6 @@
 // Issue 8's drill for the public API: every write route found in the OpenAPI document, given
 // seeded mutations of bodies generated from its own schema, answers 2xx or 4xx, never 5xx.
-// FUZZ_SEED replays a run; FUZZ_CASES sets the bodies per route.
+// DRILL_SEED (or FUZZ_SEED) replays a run; FUZZ_CASES sets the bodies per route.
 import { describe, expect, inject, it } from "vitest";
 import { call } from "../support/http";
 import { conversation } from "../support/scenario";
@@ -9,7 +9,8 @@ import { type Components, mutate, sample, seeded } from "../support/schema-sampl
 type Operation = { requestBody?: { content?: Record<string, { schema?: object }> } };
 type Document = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Components } };
 
-const { seed, cases } = inject("fuzz");
+const { seed, fuzzCases } = inject("drill");
+const cases = fuzzCases ?? 12;
 
 describe("API fuzz drill", () => {
   it(`answers every mutated write with 2xx or 4xx (seed ${seed}, ${cases} bodies per route)`, async () => {
@@ -62,6 +63,6 @@ describe("API fuzz drill", () => {
       }
     }
     expect(sent).toBeGreaterThan(20 * Math.min(cases, 1));
-    expect(failures, `replay with FUZZ_SEED=${seed}\n${failures.join("\n")}`).toEqual([]);
+    expect(failures, `replay with DRILL_SEED=${seed}\n${failures.join("\n")}`).toEqual([]);
   }, 600_000);
 });

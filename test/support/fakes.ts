@@ -9,9 +9,14 @@
 //   POST /__script {prefix, responses: [{status, body?, headers?, delayMs?}]}  next answers
 //   GET  /__qstash/messages?url=<destination prefix>  published messages, each with a real
 //        HS256 Upstash-Signature for its destination (the test delivers them itself)
+//   POST /__qstash/faults {url, match, rate, seed, acceptedShare?}  from now on a seeded `rate` of
+//        publishes to destinations under `url` whose body contains `match` answer 500; a share
+//        `acceptedShare` of those failures is taken (and delivered) first, as when only the answer
+//        was lost. `rate: 0` removes the fault. GET /__qstash/faults?url=&match= → {failed, accepted}
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { seeded } from "../drills/random";
 
 export const QSTASH_TEST_KEYS = {
   current: "sig_test_current_signing_key_0123456789",
@@ -26,6 +31,16 @@ type Published = {
   body: string;
   headers: Record<string, string>;
   deduplicationId?: string;
+};
+
+type PublishFault = {
+  url: string;
+  match: string;
+  rate: number;
+  acceptedShare: number;
+  random: () => number;
+  failed: number;
+  accepted: number;
 };
 
 const b64url = (buf: Buffer) => buf.toString("base64url");
@@ -105,6 +120,8 @@ export async function startFakes(): Promise<{ url: string; close(): Promise<void
   const scripts = new Map<string, Scripted[]>();
   const published: Published[] = [];
   const dedupe = new Map<string, string>();
+  const publishFaults = new Map<string, PublishFault>();
+  const faultKey = (url: string, match: string) => `${url}\n${match}`;
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
@@ -136,6 +153,33 @@ export async function startFakes(): Promise<{ url: string; close(): Promise<void
       );
     }
 
+    if (path === "/__qstash/faults") {
+      if (req.method === "POST") {
+        const spec = JSON.parse(body) as {
+          url: string;
+          match: string;
+          rate: number;
+          seed: number;
+          acceptedShare?: number;
+        };
+        const key = faultKey(spec.url, spec.match);
+        if (!spec.rate) publishFaults.delete(key);
+        else
+          publishFaults.set(key, {
+            url: spec.url,
+            match: spec.match,
+            rate: spec.rate,
+            acceptedShare: spec.acceptedShare ?? 0,
+            random: seeded(spec.seed),
+            failed: 0,
+            accepted: 0,
+          });
+        return send(res, 204, "");
+      }
+      const fault = publishFaults.get(faultKey(url.searchParams.get("url") ?? "", url.searchParams.get("match") ?? ""));
+      return send(res, 200, { failed: fault?.failed ?? 0, accepted: fault?.accepted ?? 0 });
+    }
+
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     recorded.push({ method: req.method ?? "GET", path: `${path}${url.search}`, headers, body, at: Date.now() });
 
@@ -149,13 +193,21 @@ export async function startFakes(): Promise<{ url: string; close(): Promise<void
     if (path.startsWith("/qstash/v2/publish/")) {
       if (req.headers.authorization !== "Bearer qstash-test-token") return send(res, 401, { error: "invalid token" });
       const destination = decodeURIComponent(path.slice("/qstash/v2/publish/".length));
+      const fault = [...publishFaults.values()].find((f) => destination.startsWith(f.url) && body.includes(f.match));
+      const failing = fault !== undefined && fault.random() < fault.rate;
+      const acceptedFirst = failing && fault.random() < fault.acceptedShare;
+      if (failing) fault.failed += 1;
+      if (failing && !acceptedFirst) return send(res, 500, { error: "injected publish failure" });
+      if (acceptedFirst) fault.accepted += 1;
+      const lostAnswer = acceptedFirst ? { status: 500, body: { error: "injected: taken, answer lost" } } : undefined;
       const deduplicationId = req.headers["upstash-deduplication-id"] as string | undefined;
       const seen = deduplicationId ? dedupe.get(deduplicationId) : undefined;
-      if (seen) return send(res, 201, { messageId: seen, deduplicated: true });
+      if (seen)
+        return send(res, lostAnswer?.status ?? 201, lostAnswer?.body ?? { messageId: seen, deduplicated: true });
       const messageId = nextId("msg_");
       if (deduplicationId) dedupe.set(deduplicationId, messageId);
       published.push({ messageId, url: destination, body, headers, deduplicationId });
-      return send(res, 201, { messageId });
+      return send(res, lostAnswer?.status ?? 201, lostAnswer?.body ?? { messageId });
     }
 
     const answer = providerAnswer(path, body);

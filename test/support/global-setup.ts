@@ -1,6 +1,8 @@
 import type { TestProject } from "vitest/node";
+import { type DrillSettings, drillSettings } from "../drills/settings";
 import { startDatabase } from "./database";
 import { startFakes } from "./fakes";
+import { startFaultProxy } from "./fault-proxy";
 import { startNeonProxy } from "./neon-proxy";
 import { startUpstashBridge } from "./upstash-bridge";
 
@@ -11,8 +13,9 @@ declare module "vitest" {
     neonProxy: string;
     fakesUrl: string;
     upstashUrl: string;
-    /** Drills: the seed that replays a run and the number of bodies per route. */
-    fuzz: { seed: number; cases: number };
+    /** The test database behind a proxy that drills arm to cut connections (./fault-proxy.ts). */
+    faultProxy: { databaseUrl: string; control: string };
+    drill: DrillSettings;
   }
 }
 
@@ -26,14 +29,13 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", database.url);
   project.provide("databaseKind", database.kind);
   project.provide("neonProxy", proxy.address);
-  const fuzz = {
-    seed: Number(process.env.FUZZ_SEED) || Math.floor(Math.random() * 2 ** 31),
-    cases: Number(process.env.FUZZ_CASES) || 12,
-  };
-  project.provide("fuzz", fuzz);
+  const faults = await startFaultProxy(database.url);
+  project.provide("faultProxy", { databaseUrl: faults.databaseUrl, control: faults.control });
+  project.provide("drill", drillSettings(process.env));
   console.log(`test database: ${database.kind} (${new URL(database.url).host})`);
   return async () => {
     await proxy.close();
+    await faults.close();
     await fakes.close();
     await upstash.close();
     await database.close();

@@ -1,5 +1,7 @@
 // Request bodies generated from the API's own OpenAPI document: a valid sample of a JSON schema,
 // then seeded mutations of it, for the API fuzz drill.
+import { seeded as prng } from "../drills/random";
+
 type Schema = {
   $ref?: string;
   type?: string | string[];
@@ -24,16 +26,8 @@ type Schema = {
 
 export type Random = { next(): number; int(n: number): number; pick<T>(items: readonly T[]): T };
 
-/** mulberry32: small, fast and the same on every machine for a seed. */
 export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: (items) => items[int(items.length)] as (typeof items)[number] };
 }

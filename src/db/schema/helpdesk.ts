@@ -225,6 +225,8 @@ export const ticketHistoryActions = [
   "closed",
   "reopened",
   "contact_merged",
+  /** A send is repeated after an attempt whose outcome at the provider is unknown (at-least-once). */
+  "message_resent",
 ] as const;
 export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
 

@@ -44,6 +44,12 @@ export const messages = pgTable(
     senderType: text().$type<"contact" | "user" | "api_key" | "ai" | "system">().notNull(),
     senderId: uuid().references(() => users.id, { onDelete: "set null" }),
     sentAt: at(),
+    /**
+     * When a send job last began handing the message to the provider, committed before the call.
+     * Set while providerMessageId is not: that attempt's outcome is unknown (the provider may
+     * have taken it), so a later send is recorded in the ticket's history as a possible repeat.
+     */
+    sendAttemptedAt: at(),
     deliveredAt: at(),
     readAt: at(),
     createdAt: createdAt(),
