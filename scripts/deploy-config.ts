@@ -12,7 +12,7 @@ const root = path.resolve(import.meta.dirname, "..");
 export const WRANGLER_TOML = path.join(root, "wrangler.toml");
 
 /** The path a function's routes cover, or null for one that takes no requests (cron). */
-export function routePrefix(fn: string): string | null {
+function routePrefix(fn: string): string | null {
   if (fn === "gateway") return "/*";
   if (fn === "cron") return null;
   const webhook = /^webhooks-([\w-]+)$/.exec(fn);
@@ -28,7 +28,7 @@ export function deployTargets(text = readFileSync(WRANGLER_TOML, "utf8")): strin
 }
 
 /** A PUBLIC_URL a deployment can have: https, a hostname, no path. Returns the hostname. */
-export function deployHost(publicUrl: string): string {
+function deployHost(publicUrl: string): string {
   const url = new URL(publicUrl);
   if (url.protocol !== "https:") throw new Error(`PUBLIC_URL must be https (providers refuse http): ${publicUrl}`);
   if (url.pathname !== "/" || url.search || url.port) {

@@ -6,7 +6,7 @@ import type { Logger } from "./logger";
 export type RateLimitRule = { limit: number; windowSeconds: number };
 export type RateLimitResult = { success: boolean; limit: number; remaining: number; reset: number };
 /** Where the counters live: Upstash Redis (shared by every isolate) or this isolate's memory. */
-export type RateLimitStore = "upstash" | "per-isolate";
+type RateLimitStore = "upstash" | "per-isolate";
 
 export interface RateLimiter {
   readonly kind: "upstash" | "memory";
@@ -15,7 +15,7 @@ export interface RateLimiter {
 }
 
 /** A deployment is anything the world reaches: PUBLIC_URL on a host other than this machine. */
-export function isLocalUrl(url: string): boolean {
+function isLocalUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host.endsWith(".localhost") || host === "127.0.0.1" || host === "[::1]";
 }
