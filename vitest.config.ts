@@ -1,14 +1,45 @@
+import { createRequire } from "node:module";
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+const alias = { "@": path.resolve(import.meta.dirname, "src") };
+// Tests that drive the system from outside (a real Worker on a port, a real browser) run in
+// Node and end in .node.test.ts; every other test runs inside workerd.
+const nodeTests = "**/*.node.test.ts";
+// Inside workerd, CommonJS requires (pg's require("pg-cloudflare")) are resolved by the workers
+// plugin through the ROOT Vite server, which lacks the plugin's "workerd" condition once the
+// plugin lives in a project (at the root it would run the node project in workerd too, and the
+// condition itself would give the node project browser builds). So that one require is pointed
+// at pg-cloudflare's workerd build here; without it, pg finds no socket in workerd.
+const pgCloudflare = createRequire(import.meta.url).resolve("pg-cloudflare/package.json");
 
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-  resolve: { alias: { "@": path.resolve(import.meta.dirname, "src") } },
+  resolve: { alias: { "pg-cloudflare": path.join(path.dirname(pgCloudflare), "dist", "index.js") } },
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    globalSetup: ["./test/support/global-setup.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        resolve: { alias },
+        test: {
+          name: "workers",
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, nodeTests],
+          globalSetup: ["./test/support/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "node",
+          environment: "node",
+          include: [`src/${nodeTests}`, `test/${nodeTests}`],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

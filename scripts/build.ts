@@ -1,27 +1,27 @@
-// npm run build: bundles the gateway and every function with `wrangler deploy --dry-run`
-// (exactly what a deploy would upload) and prints each bundle's raw and gzip size.
+// npm run build: checks that wrangler.toml routes every function where PUBLIC_URL leads, fills
+// the docs' static assets, bundles every deployable environment (the gateway and each function)
+// with `wrangler deploy --dry-run` (exactly what a deploy would upload) and prints each bundle's
+// raw and gzip size.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { deployTargets, requireDeployConfig } from "./deploy-config.ts";
+import { copyDocsAssets } from "./docs-assets.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
-const functions = [...readFileSync(path.join(root, "wrangler.toml"), "utf8").matchAll(/^\[env\.([\w-]+)\]$/gm)].map(
-  (m) => m[1] as string,
-);
-const targets = [
-  { name: "gateway", env: undefined as string | undefined },
-  ...functions.map((f) => ({ name: f, env: f })),
-];
+
+requireDeployConfig();
+copyDocsAssets();
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const rows: { name: string; raw: number; gzip: number }[] = [];
 
-for (const target of targets) {
-  const outdir = path.join(root, "dist", target.name);
+for (const name of deployTargets()) {
+  const outdir = path.join(root, "dist", name);
   rmSync(outdir, { recursive: true, force: true });
-  const args = ["deploy", "--dry-run", "--outdir", outdir, ...(target.env ? ["--env", target.env] : [])];
+  const args = ["deploy", "--dry-run", "--outdir", outdir, "--env", name];
   try {
     execFileSync(wrangler, args, {
       cwd: root,
@@ -29,7 +29,7 @@ for (const target of targets) {
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
   } catch (error) {
-    console.error(`build of ${target.name} failed:\n${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
+    console.error(`build of ${name} failed:\n${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
     process.exit(1);
   }
   let raw = 0;
@@ -42,10 +42,11 @@ for (const target of targets) {
     raw += bytes.length;
     gzip += gzipSync(bytes, { level: 9 }).length;
   }
-  rows.push({ name: target.name, raw, gzip });
+  rows.push({ name, raw, gzip });
 }
 
-console.log("\nfunction        raw          gzip");
+const width = Math.max(...rows.map((row) => row.name.length));
+console.log(`\n${"function".padEnd(width)}         raw         gzip`);
 for (const row of rows)
-  console.log(`${row.name.padEnd(15)} ${kib(row.raw).padStart(11)}  ${kib(row.gzip).padStart(11)}`);
+  console.log(`${row.name.padEnd(width)} ${kib(row.raw).padStart(11)}  ${kib(row.gzip).padStart(11)}`);
 console.log("\nbundles in dist/<function>/ (Workers' limit: 3 MiB gzip on Free, 10 MiB on Paid)");

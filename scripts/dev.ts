@@ -1,12 +1,14 @@
 // npm run dev: the whole system on this machine with nothing to install or sign up for.
 // 1. .dev.vars from .dev.vars.example, local secrets generated;
 // 2. the embedded Postgres (PGlite over the wire protocol, data in .data/) unless DATABASE_URL is set;
-// 3. migrations; 4. `wrangler dev --test-scheduled` on the gateway, pointed at that database.
+// 3. migrations; 4. the docs' assets (Swagger UI from swagger-ui-dist, scripts/docs-assets.ts);
+// 5. `wrangler dev --test-scheduled` on the gateway, pointed at that database.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { ensureDevVars } from "./dev-vars.ts";
+import { copyDocsAssets } from "./docs-assets.ts";
 import { migrateDatabase } from "./migrate.ts";
 import { servePGlite } from "./pglite-server.ts";
 
@@ -33,12 +35,18 @@ if (!databaseUrl) {
 await migrateDatabase(databaseUrl);
 console.log("migrations applied");
 
+// The top level of wrangler.toml is local-only and declares no assets (so the production
+// functions other than api do not inherit them): serve the docs' directory explicitly.
+const assets = copyDocsAssets();
+
 const publicUrl = vars.PUBLIC_URL || `http://localhost:${port}`;
 const wrangler: ChildProcess = spawn(
   path.join(root, "node_modules", ".bin", "wrangler"),
   [
     "dev",
     "--test-scheduled",
+    "--assets",
+    assets.dir,
     "--port",
     String(port),
     "--ip",

@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { registerAgentRoutes } from "@/agents/routes";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
@@ -17,6 +16,7 @@ import { registerTicketRoutes } from "@/tickets/routes";
 import { registerTicketStats } from "@/tickets/stats";
 import { registerUserRoutes } from "@/users/routes";
 import { registerWebhookEventRoutes } from "@/webhook-events/routes";
+import { registerDocs } from "./docs";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
@@ -56,6 +56,6 @@ export function createApiApp(): App {
     },
     servers: [{ url: c.var.services.env.PUBLIC_URL }],
   }));
-  app.get("/api/docs", swaggerUI({ url: OPENAPI_PATH, title: "Switchboard API" }));
+  registerDocs(app, OPENAPI_PATH);
   return app;
 }

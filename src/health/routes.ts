@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { App } from "@/platform/api-app";
 import type { Env } from "@/platform/env";
 import { jsonContent } from "@/platform/openapi";
+import { rateLimitStore } from "@/platform/ratelimit";
 
 const integration = z.enum(["configured", "not_configured"]);
 
@@ -16,6 +17,10 @@ const healthSchema = z
       error: z.string().optional(),
     }),
     sandbox: z.boolean().openapi({ description: "True when outbound sends are simulated." }),
+    rateLimits: z.enum(["upstash", "per-isolate"]).openapi({
+      description:
+        "Where rate-limit counters live. per-isolate (no Upstash Redis) is right for one local process; in a deployment every isolate counts alone, which is no limit at all.",
+    }),
     integrations: z.object({
       qstash: integration,
       upstashRedis: integration,
@@ -67,6 +72,7 @@ export function registerHealthRoutes(app: App) {
       status: ok ? ("ok" as const) : ("degraded" as const),
       database: database_,
       sandbox: env.SANDBOX || false,
+      rateLimits: rateLimitStore(env, log),
       integrations: integrations(env),
     };
     return ok ? c.json(body, 200) : c.json(body, 503);

@@ -67,9 +67,13 @@ function base64Length(value: string): number {
   }
 }
 
+// No constructor parameter properties: scripts/secrets-put.ts loads this file in Node, whose
+// type stripping does not support them.
 export class EnvError extends Error {
-  constructor(readonly issues: string[]) {
+  readonly issues: string[];
+  constructor(issues: string[]) {
     super(`invalid environment: ${issues.join("; ")}`);
+    this.issues = issues;
   }
 }
 

@@ -8,8 +8,8 @@ export function clientIp(c: AppContext): string {
 }
 
 export async function enforceRateLimit(c: AppContext, bucket: string, key: string, rule: RateLimitRule) {
-  const { env, waitUntil } = c.var.services;
-  const result = await createRateLimiter(env, waitUntil).limit(bucket, key, rule);
+  const { env, log, waitUntil } = c.var.services;
+  const result = await createRateLimiter(env, log, waitUntil).limit(bucket, key, rule);
   const headers = { "ratelimit-limit": String(result.limit), "ratelimit-remaining": String(result.remaining) };
   if (!result.success) {
     const retryAfter = Math.max(1, Math.ceil((result.reset - Date.now()) / 1000));

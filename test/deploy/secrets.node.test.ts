@@ -1,0 +1,58 @@
+// npm run secrets:put gives each function exactly the secrets it reads, and refuses a file that
+// would deploy a broken or surprising configuration.
+import { describe, expect, it } from "vitest";
+import { deployTargets } from "../../scripts/deploy-config";
+import { reviewSecrets, secretsOf } from "../../scripts/secrets-put";
+
+const valid = {
+  DATABASE_URL: "postgres://user:pass@ep-x.us-east-2.aws.neon.tech/db?sslmode=require",
+  ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
+  JWT_SECRET: "test-only-jwt-secret-at-least-32-characters-long",
+  QSTASH_TOKEN: "qstash-token",
+  QSTASH_CURRENT_SIGNING_KEY: "sig_current",
+  QSTASH_NEXT_SIGNING_KEY: "sig_next",
+  UPSTASH_REDIS_REST_URL: "https://eu1-redis.upstash.io",
+  UPSTASH_REDIS_REST_TOKEN: "redis-token",
+};
+
+describe("secrets per function", () => {
+  it("gives every function the database, encryption, JWT and job publishing secrets", () => {
+    for (const fn of deployTargets()) {
+      expect(secretsOf(fn)).toEqual(
+        expect.arrayContaining(["DATABASE_URL", "ENCRYPTION_KEY", "JWT_SECRET", "QSTASH_TOKEN"]),
+      );
+    }
+  });
+
+  it("gives QStash's signing keys to the jobs function only, and Upstash to the functions that rate-limit", () => {
+    const withSigningKeys = deployTargets().filter((fn) => secretsOf(fn).includes("QSTASH_CURRENT_SIGNING_KEY"));
+    expect(withSigningKeys).toEqual(["gateway", "jobs"]);
+    const withUpstash = deployTargets().filter((fn) => secretsOf(fn).includes("UPSTASH_REDIS_REST_TOKEN"));
+    expect(withUpstash).toEqual(deployTargets().filter((fn) => !["jobs", "cron"].includes(fn)));
+  });
+
+  it("accepts a complete file without a warning", () => {
+    expect(reviewSecrets(valid)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("refuses a typo, a short key and QStash without its signing keys", () => {
+    const { errors } = reviewSecrets({
+      ...valid,
+      JWT_SECRT: "x",
+      ENCRYPTION_KEY: "c2hvcnQ=",
+      QSTASH_NEXT_SIGNING_KEY: "",
+    });
+    expect(errors).toEqual([
+      "JWT_SECRT is not a secret any function reads (a typo?)",
+      "ENCRYPTION_KEY: must be 32 random bytes, base64 encoded",
+      "QSTASH_TOKEN without QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY: jobs would refuse every delivery",
+    ]);
+  });
+
+  it("warns that rate limits will be per-isolate without Upstash", () => {
+    const { UPSTASH_REDIS_REST_URL: _url, UPSTASH_REDIS_REST_TOKEN: _token, ...rest } = valid;
+    expect(reviewSecrets(rest).warnings).toEqual([
+      "no UPSTASH_REDIS_REST_URL/TOKEN: rate limits will be per-isolate, which is no limit at all",
+    ]);
+  });
+});
