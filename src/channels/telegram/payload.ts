@@ -31,39 +31,44 @@ const photoSize = file.extend({ width: z.number(), height: z.number() });
 
 const location = z.looseObject({ latitude: z.number(), longitude: z.number() });
 
+/** A message's envelope; its content (text, photo, ...) is read by the schemas below, one per field. */
 export const telegramMessage = z.looseObject({
   message_id: z.number(),
   date: z.number(),
   chat,
   from: user.optional(),
-  text: z.string().optional(),
-  caption: z.string().optional(),
-  photo: z.array(photoSize).optional(),
-  voice: file.optional(),
-  audio: file.optional(),
-  document: file.optional(),
-  video: file.optional(),
-  video_note: file.optional(),
-  animation: file.optional(),
-  sticker: file
-    .extend({ emoji: z.string().optional(), is_animated: z.boolean().optional(), is_video: z.boolean().optional() })
-    .optional(),
-  location: location.optional(),
-  venue: z.looseObject({ location, title: z.string(), address: z.string() }).optional(),
-  contact: z
-    .looseObject({
-      phone_number: z.string(),
-      first_name: z.string(),
-      last_name: z.string().optional(),
-      user_id: z.number().optional(),
-      vcard: z.string().optional(),
-    })
-    .optional(),
-  reply_markup: z.looseObject({}).optional(),
 });
 export type TelegramMessage = z.infer<typeof telegramMessage>;
 export type TelegramChat = z.infer<typeof chat>;
 export type TelegramUser = z.infer<typeof user>;
+
+// A message's content, one field per kind: a field that does not read makes the message
+// "unsupported", not malformed.
+export const telegramText = z.string();
+export const telegramPhoto = z.array(photoSize).min(1);
+export const telegramFile = file;
+export const telegramSticker = file.extend({
+  emoji: z.string().optional(),
+  is_animated: z.boolean().optional(),
+  is_video: z.boolean().optional(),
+});
+export const telegramLocation = location;
+export const telegramVenue = z.looseObject({ location, title: z.string(), address: z.string() });
+export const telegramContact = z.looseObject({
+  phone_number: z.string(),
+  first_name: z.string(),
+  last_name: z.string().optional(),
+  user_id: z.number().optional(),
+  vcard: z.string().optional(),
+});
+
+/** Any other update kind that happens in a chat (message_reaction, business_message, ...). */
+export const telegramChatUpdate = z.looseObject({
+  chat,
+  from: user.optional(),
+  user: user.optional(),
+  date: z.number().optional(),
+});
 
 export const telegramCallbackQuery = z.looseObject({
   id: z.string(),
@@ -91,3 +96,21 @@ export const telegramUpdate = z.looseObject({
   message: telegramMessage.optional(),
   callback_query: telegramCallbackQuery.optional(),
 });
+
+// Answers of the Bot API: {"ok": true, "result": ...} or {"ok": false, "error_code", "description", "parameters"}.
+
+export const telegramSendAnswer = z
+  .looseObject({ ok: z.literal(true), result: z.looseObject({ message_id: z.number() }) })
+  .transform((answer) => String(answer.result.message_id));
+
+export const telegramErrorAnswer = z
+  .looseObject({ error_code: z.number().optional(), description: z.string().optional() })
+  .transform((answer) => ({
+    message: answer.description,
+    code: answer.error_code === undefined ? undefined : String(answer.error_code),
+  }));
+
+/** A 429 states its wait in the body (parameters.retry_after), not in a Retry-After header. */
+export const telegramRetryAfter = z
+  .looseObject({ parameters: z.looseObject({ retry_after: z.number() }) })
+  .transform((answer) => answer.parameters.retry_after);
