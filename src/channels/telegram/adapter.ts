@@ -12,11 +12,15 @@ import {
 } from "../inbound";
 import { parseJson } from "../parse";
 import type { ChannelSettings } from "../settings";
-import type { ChannelAdapter, InboundEvent, OutboundMessage, Sender, WebhookRequest } from "../types";
+import type { ChannelAdapter, InboundEvent, OutboundMessage, Sender } from "../types";
 import {
+  ENVELOPE_OBJECTS,
+  NOT_MESSAGES,
+  SERVICE_FIELDS,
   type TelegramCallbackQuery,
   type TelegramChat,
   type TelegramMessage,
+  type TelegramUpdate,
   type TelegramUser,
   telegramChatUpdate,
   telegramContact,
@@ -141,87 +145,6 @@ const contentReaders: readonly ContentReader<TelegramMessage>[] = [
   }),
 ];
 
-// Service messages: what happened in the chat (members, titles, pins, payments), not what a customer wrote.
-const SERVICE_FIELDS = [
-  "new_chat_members",
-  "left_chat_member",
-  "new_chat_title",
-  "new_chat_photo",
-  "delete_chat_photo",
-  "group_chat_created",
-  "supergroup_chat_created",
-  "channel_chat_created",
-  "message_auto_delete_timer_changed",
-  "migrate_to_chat_id",
-  "migrate_from_chat_id",
-  "pinned_message",
-  "successful_payment",
-  "refunded_payment",
-  "users_shared",
-  "chat_shared",
-  "connected_website",
-  "write_access_allowed",
-  "proximity_alert_triggered",
-  "boost_added",
-  "chat_background_set",
-  "forum_topic_created",
-  "forum_topic_edited",
-  "forum_topic_closed",
-  "forum_topic_reopened",
-  "general_forum_topic_hidden",
-  "general_forum_topic_unhidden",
-  "giveaway_created",
-  "giveaway_completed",
-  "video_chat_scheduled",
-  "video_chat_started",
-  "video_chat_ended",
-  "video_chat_participants_invited",
-];
-
-// Objects of a message that describe it (who, where, what it answers) rather than carry its content.
-const ENVELOPE_OBJECTS = new Set([
-  "from",
-  "chat",
-  "sender_chat",
-  "sender_business_bot",
-  "forward_origin",
-  "forward_from",
-  "forward_from_chat",
-  "reply_to_message",
-  "external_reply",
-  "quote",
-  "reply_to_story",
-  "via_bot",
-  "entities",
-  "caption_entities",
-  "link_preview_options",
-  "reply_markup",
-]);
-
-// Update kinds that are no customer's message in a chat: edits, channel posts, membership, inline
-// mode, payments, boosts. Any other kind that names a chat is kept as an unsupported message.
-const NOT_MESSAGES = new Set([
-  "edited_message",
-  "channel_post",
-  "edited_channel_post",
-  "business_connection",
-  "edited_business_message",
-  "deleted_business_messages",
-  "message_reaction_count",
-  "inline_query",
-  "chosen_inline_result",
-  "shipping_query",
-  "pre_checkout_query",
-  "purchased_paid_media",
-  "poll",
-  "poll_answer",
-  "my_chat_member",
-  "chat_member",
-  "chat_join_request",
-  "chat_boost",
-  "removed_chat_boost",
-]);
-
 const groupIgnored = (chat: TelegramChat, settings: ChannelSettings): InboundEvent | null =>
   GROUP_CHATS.has(chat.type) && settings.ignoreGroups ? { kind: "ignored", reason: `${chat.type} chat` } : null;
 
@@ -298,13 +221,10 @@ function otherEvent(
   };
 }
 
-function inboundEvents(request: WebhookRequest, settings: ChannelSettings): InboundEvent[] {
-  const update = parseJson(request.rawBody, telegramUpdate);
-  if (update.message) return [inboundEvent(request.channelId, update.update_id, update.message, settings)];
-  if (update.callback_query) {
-    return [callbackEvent(request.channelId, update.update_id, update.callback_query, settings)];
-  }
-  return [otherEvent(request.channelId, update, settings)];
+function inboundEvents(channelId: string, update: TelegramUpdate, settings: ChannelSettings): InboundEvent[] {
+  if (update.message) return [inboundEvent(channelId, update.update_id, update.message, settings)];
+  if (update.callback_query) return [callbackEvent(channelId, update.update_id, update.callback_query, settings)];
+  return [otherEvent(channelId, update, settings)];
 }
 
 function requestBody(
@@ -367,7 +287,7 @@ export const telegramAdapter: ChannelAdapter<TelegramConfig> = {
   },
 
   parse(request, _cfg, settings) {
-    return inboundEvents(request, settings);
+    return inboundEvents(request.channelId, parseJson(request.rawBody, telegramUpdate), settings);
   },
 
   async send(ctx, cfg, to, message) {

@@ -14,6 +14,7 @@ import { parseJson, parseValue } from "../parse";
 import type { ChannelSettings } from "../settings";
 import type { ChannelAdapter, DeliveryStatus, InboundEvent, OutboundMessage, Recipient, Sender } from "../types";
 import {
+  type ZapiCallback,
   type ZapiReceived,
   type ZapiStatus,
   zapiAudio,
@@ -177,8 +178,7 @@ function statusEvents(callback: ZapiStatus): InboundEvent[] {
   }));
 }
 
-function inboundEvents(rawBody: string, settings: ChannelSettings): InboundEvent[] {
-  const callback = parseJson(rawBody, zapiCallback);
+function inboundEvents(callback: ZapiCallback, settings: ChannelSettings): InboundEvent[] {
   switch (callback.type.toLowerCase()) {
     case "receivedcallback":
       return [inboundEvent(parseValue(callback, zapiReceived), settings)];
@@ -266,7 +266,7 @@ export const zapiAdapter: ChannelAdapter<ZapiConfig> = {
   },
 
   parse(request, _cfg, settings) {
-    return inboundEvents(request.rawBody, settings);
+    return inboundEvents(parseJson(request.rawBody, zapiCallback), settings);
   },
 
   async send(ctx, cfg, to, message) {

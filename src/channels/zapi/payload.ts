@@ -69,6 +69,7 @@ export type ZapiStatus = z.infer<typeof zapiStatus>;
 
 /** Every callback names its kind: ReceivedCallback, MessageStatusCallback, DeliveryCallback, ... */
 export const zapiCallback = z.looseObject({ type: z.string() });
+export type ZapiCallback = z.infer<typeof zapiCallback>;
 
 // Answers of the Z-API to a send.
 
