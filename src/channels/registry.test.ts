@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adapterFor, adapters, bindChannel, webhookRoutes } from "./registry";
+import { adapterFor, adapters, bindChannel, serviceWindowApplies, webhookRoutes } from "./registry";
 import { channelTypes } from "./types";
 
 describe("the adapter registry", () => {
@@ -29,8 +29,8 @@ describe("bindChannel", () => {
     expect(binding.channel.adapter).toBe(adapters.twilio_sms);
     expect(binding.channel.missingSendFields()).toEqual(["accountSid", "phoneNumber"]);
     expect(binding.channel.serviceWindow()).toBe(false);
-    const whatsapp = bindChannel("twilio_sms", { authToken: "t", phoneNumber: "whatsapp:+14155238886" });
-    expect(whatsapp.ok && whatsapp.channel.serviceWindow()).toBe(true);
+    expect(serviceWindowApplies("twilio_sms", { authToken: "t", phoneNumber: "whatsapp:+14155238886" })).toBe(true);
+    expect(serviceWindowApplies("twilio_sms", { phoneNumber: "whatsapp:+14155238886" })).toBe(false);
   });
 
   it("refuses credentials the adapter's schema rejects, naming the fields", () => {

@@ -113,3 +113,12 @@ export function bindChannel(type: string, rawConfig: unknown): ChannelBinding {
   }
   return bind(type, rawConfig);
 }
+
+/**
+ * Whether WhatsApp's 24-hour window limits the channel's free-form sends. Credentials that do not
+ * validate say no: the send job fails such a message with a clear code instead.
+ */
+export function serviceWindowApplies(type: string, rawConfig: unknown): boolean {
+  const binding = bindChannel(type, rawConfig);
+  return binding.ok && binding.channel.serviceWindow();
+}
