@@ -1,3 +1,5 @@
+import type { ZodType } from "zod";
+
 /** HTTP to provider APIs: a timeout on every call, and 429/5xx answered with a retry policy. */
 export class ProviderError extends Error {
   constructor(
@@ -26,6 +28,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/** What a provider's error answer says: its message and its own error code. */
+export type ProviderErrorInfo = { message?: string; code?: string };
+
 /**
  * fetch with a timeout. A 429 or 5xx is retried in place (at most twice) when the wait is short;
  * otherwise it surfaces as a retryable ProviderError so the job is re-run later, honouring
@@ -37,7 +42,7 @@ export async function providerFetch(
   init: RequestInit,
   options: {
     timeoutMs?: number;
-    describe?: (body: string) => { message?: string; code?: string };
+    describe?: (body: string) => ProviderErrorInfo;
     /** Provider error codes that mean "try again later" even under a 4xx status. */
     retryableCodes?: ReadonlySet<string>;
   } = {},
@@ -72,11 +77,48 @@ export async function providerFetch(
   }
 }
 
-export function jsonOrEmpty(text: string): Record<string, unknown> {
+/** A provider's JSON answer read through `schema`; undefined when it is not JSON or not that shape. */
+export function readAnswer<T>(text: string, schema: ZodType<T>): T | undefined {
+  let json: unknown;
   try {
-    const value = JSON.parse(text);
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+    json = JSON.parse(text);
   } catch {
-    return {};
+    return undefined;
   }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** providerFetch's `describe`, from a schema that reads the provider's error answer. */
+export function describeWith(schema: ZodType<ProviderErrorInfo>): (text: string) => ProviderErrorInfo {
+  return (text) => readAnswer(text, schema) ?? {};
+}
+
+/**
+ * The message id in a provider's 2xx answer to a send, read through the adapter's `schema`.
+ *
+ * The provider has taken the message: whatever its answer lacks, sending again could deliver it
+ * twice. So an answer without an id (or one that cannot be read) is a final failure with code
+ * "accepted_without_id", never a retry. A provider whose answers may carry no id at all and that
+ * reports no delivery statuses (BuilderBot) passes `standIn` to make one up instead.
+ */
+export async function acceptedMessageId(
+  provider: string,
+  response: Response,
+  schema: ZodType<string | undefined>,
+  standIn?: () => string,
+): Promise<string> {
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    // The body broke off (timeout, reset) after the 2xx status: the message was still taken.
+  }
+  const id = readAnswer(text, schema);
+  if (id) return id;
+  if (standIn) return standIn();
+  throw new ProviderError(
+    `${provider} accepted the message (HTTP ${response.status}) but answered without a message id: ${text.slice(0, 200)}`,
+    { status: response.status, retryable: false, code: "accepted_without_id" },
+  );
 }

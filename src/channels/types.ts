@@ -22,6 +22,8 @@ export const inboundMessageTypes = [
   "interactive",
   "sticker",
   "reaction",
+  /** A customer's message of a kind Switchboard does not map (yet): content {providerType, raw}. */
+  "unsupported",
 ] as const;
 export type InboundMessageType = (typeof inboundMessageTypes)[number];
 
@@ -38,7 +40,7 @@ export type Media = {
 /** Who wrote: a phone (E.164) for phone-based channels, else an identity at the provider. */
 export type Sender = {
   phone?: string;
-  /** False when the provider's number is kept as given because it did not parse as valid E.164. */
+  /** false when the provider's number did not normalize (kept as "+" and its digits); absent means verified. */
   phoneVerified?: boolean;
   identity?: { kind: string; externalId: string };
   name?: string;
@@ -54,7 +56,10 @@ export type InboundMessageEvent = {
   type: InboundMessageType;
   text?: string;
   media?: Media;
-  /** Type-specific content: {latitude, longitude, name?, address?}, {contacts: [...]}, {replyId, title}, {emoji, messageId}. */
+  /**
+   * Type-specific content: {latitude, longitude, name?, address?}, {contacts: [...]}, {replyId, title},
+   * {flow: {name, body, response}}, {emoji, messageId}; for "unsupported", {providerType, raw}.
+   */
   content?: Record<string, unknown>;
 };
 
@@ -108,8 +113,19 @@ export type ProviderContext = {
   channelId: string;
 };
 
-/** A parse failure: the body is not what the provider sends. The webhook answers 400, stores nothing. */
+/**
+ * A parse failure: the body is not the provider's format at all (not JSON or form, top-level shape
+ * wrong). The webhook answers 400 and stores nothing. A body in the provider's format whose message
+ * Switchboard does not understand is not malformed: it becomes an "unsupported" message.
+ */
 export class MalformedPayloadError extends Error {}
+
+/**
+ * A webhook route an adapter serves: POST /webhooks/<provider>/<channelId>[/<route>]. A route
+ * that starts with ":" is a path parameter in Hono's syntax; ":secret" is the channel's webhook
+ * secret (Z-API, which cannot sign). The value reaches verify() and parse() as request.route.
+ */
+export type WebhookRoute = { readonly method: "POST"; readonly route?: string };
 
 export interface ChannelAdapter<Config extends Record<string, string>> {
   readonly type: ChannelType;
@@ -124,6 +140,8 @@ export interface ChannelAdapter<Config extends Record<string, string>> {
   readonly sendFields: readonly (keyof Config & string)[];
   /** Whether WhatsApp's 24-hour customer-service window applies to free-form sends. */
   serviceWindow(config: Config): boolean;
+  /** Every webhook route the provider calls, so tests and tools can discover them from the registry. */
+  readonly webhookRoutes: readonly WebhookRoute[];
   /** Webhook URLs to paste into the provider's console. */
   webhookUrls(publicUrl: string, channelId: string, webhookSecret: string): Record<string, string>;
   /** Constant-time check of the provider's signature or secret. Must not throw on garbage. */

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { adapterFor } from "@/channels/registry";
+import { adapterFor, serviceWindowApplies } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";
 import { channels, contacts, messages, tickets } from "@/db/schema";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
@@ -41,7 +41,7 @@ export async function queueOutbound(
   if (request.type === "template" && contact?.optOut) {
     throw new ApiError("CONFLICT", "The contact opted out; proactive (template) messages are not sent to them.");
   }
-  if (request.type !== "template" && adapter.serviceWindow(await openCredentials(env, channel))) {
+  if (request.type !== "template" && serviceWindowApplies(channel.type, await openCredentials(env, channel))) {
     const last = ticket.lastInboundAt?.getTime() ?? 0;
     if (Date.now() - last > SERVICE_WINDOW_MS) {
       throw new ApiError(

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import * as z from "zod";
 import { ProviderError } from "@/channels/http";
-import { adapterFor } from "@/channels/registry";
-import { openCredentials } from "@/channels/secrets";
+import { bindChannel, type ChannelBinding } from "@/channels/registry";
+import { type ChannelRow, openCredentials } from "@/channels/secrets";
 import type { OutboundMessage, Recipient } from "@/channels/types";
 import { channels, contactIdentities, contacts, messages } from "@/db/schema";
 import { defineJob } from "@/jobs/define";
@@ -27,6 +27,27 @@ function toOutbound(message: MessageRow): OutboundMessage {
   };
 }
 
+/** Failure codes of messages no provider has seen: an admin's retry of the dead job may send them. */
+const NOT_SENT = new Set(["gave_up", "credentials_unreadable", "credentials_invalid", "unknown_channel_type"]);
+
+/** The channel's adapter bound to its credentials, or why it cannot be: credentials that do not decrypt or fit. */
+async function bind(
+  env: Env,
+  channel: ChannelRow,
+): Promise<ChannelBinding | { ok: false; code: string; message: string }> {
+  let config: Record<string, string>;
+  try {
+    config = await openCredentials(env, channel);
+  } catch {
+    return {
+      ok: false,
+      code: "credentials_unreadable",
+      message: "the channel's stored credentials do not decrypt (ENCRYPTION_KEY changed?): enter them again",
+    };
+  }
+  return bindChannel(channel.type, config);
+}
+
 function baseUrl(env: Env, name: string, fallback: string): string {
   const value = (env as Record<string, unknown>)[name];
   return typeof value === "string" && value ? value : fallback;
@@ -48,16 +69,32 @@ export const sendMessageJob = defineJob({
       .where(eq(messages.id, messageId));
     if (!row) throw new PermanentJobError(`message ${messageId} does not exist`);
     const { message, channel, contact } = row;
-    // Sendable: queued, or failed only because an earlier job gave up retrying (an admin retried
-    // the dead job). A message the provider refused or already took is never sent again.
-    const gaveUp = message.status === "failed" && message.error?.code === "gave_up";
-    if ((message.status !== "queued" && !gaveUp) || message.providerMessageId) return { skipped: message.status };
-    const adapter = channel ? adapterFor(channel.type) : undefined;
-    if (!channel || !adapter) throw new PermanentJobError("the message's channel is gone or cannot send");
+    // Sendable: queued, or failed before any provider saw it (an earlier job gave up retrying, or the
+    // channel's credentials were broken) and an admin retried the dead job. A message the provider
+    // refused or already took is never sent again.
+    const unsent = message.status === "failed" && NOT_SENT.has(message.error?.code ?? "");
+    if ((message.status !== "queued" && !unsent) || message.providerMessageId) return { skipped: message.status };
+    if (!channel) throw new PermanentJobError("the message's channel is gone or cannot send");
 
-    const config = await openCredentials(env, channel);
-    const missing = adapter.sendFields.filter((field: string) => !config[field]);
     const queued = and(eq(messages.id, message.id), eq(messages.status, message.status));
+    const binding = await bind(env, channel);
+    if (!binding.ok) {
+      // Every attempt would fail alike: the message fails now, and the job becomes a dead letter an
+      // admin can retry once the channel is fixed.
+      await db
+        .update(messages)
+        .set({ status: "failed", error: { code: binding.code, message: binding.message } })
+        .where(queued);
+      log.error("outbound send impossible: channel credentials", {
+        messageId,
+        channelId: channel.id,
+        code: binding.code,
+      });
+      throw new PermanentJobError(binding.message);
+    }
+    const bound = binding.channel;
+    const adapter = bound.adapter;
+    const missing = bound.missingSendFields();
     if (env.SANDBOX || missing.length > 0) {
       const reason = env.SANDBOX ? "SANDBOX=true" : `channel has no ${missing.join(", ")}`;
       await db.update(messages).set({ status: "simulated", sentAt: new Date() }).where(queued);
@@ -72,14 +109,13 @@ export const sendMessageJob = defineJob({
     const to: Recipient = { phone: contact.phone ?? undefined, identity };
     if (!(await markSendAttempt(db, message))) return { skipped: "changed while sending" };
     try {
-      const { providerMessageId } = await adapter.send(
+      const { providerMessageId } = await bound.send(
         {
           baseUrl: baseUrl(env, adapter.baseUrlEnv, adapter.defaultBaseUrl),
           fetch,
           publicUrl: env.PUBLIC_URL,
           channelId: channel.id,
         },
-        config,
         to,
         toOutbound(message),
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizePhone } from "./phone";
+import { normalizePhone, senderPhone } from "./phone";
 
 describe("normalizePhone", () => {
   it.each([
@@ -21,5 +21,31 @@ describe("normalizePhone", () => {
 
   it.each(["", "abc", "123", "+99999"])("rejects %s", (input) => {
     expect(normalizePhone(input)).toBeNull();
+  });
+});
+
+describe("senderPhone", () => {
+  it.each([
+    ["5511987654321", "+5511987654321"],
+    ["551187654321", "+5511987654321"],
+    ["whatsapp:+14155552671", "+14155552671"],
+    ["+5215512345678", "+525512345678"],
+  ])("normalizes a valid number %s to %s, verified", (input, phone) => {
+    expect(senderPhone(input)).toEqual({ phone, verified: true });
+  });
+
+  it.each([
+    ["972987654321", "+972987654321"],
+    ["whatsapp:+972987654321", "+972987654321"],
+    ["123456", "+123456"],
+    ["+1 (999) 000-0000 00", "+1999000000000"],
+    ["123456789012345", "+123456789012345"],
+  ])("keeps a number libphonenumber calls invalid, %s, as its digits, unverified", (input, phone) => {
+    expect(normalizePhone(input)).toBeNull();
+    expect(senderPhone(input)).toEqual({ phone, verified: false });
+  });
+
+  it.each(["", "abc", "12345", "+99999", "MyBrand", "1234567890123456", "status@broadcast"])("refuses %s", (input) => {
+    expect(senderPhone(input)).toBeNull();
   });
 });

@@ -44,3 +44,16 @@ function toE164(value: string, defaultCountry: Parameters<typeof parsePhoneNumbe
     return null;
   }
 }
+
+/**
+ * A sender's number as a provider reported it. Providers (Meta, Twilio) have verified the numbers
+ * they write to us; libphonenumber's tables lag behind the real numbering plans, so a number they
+ * call invalid is still kept, as "+" and its digits, marked unverified. Only something that
+ * cannot be a phone number at all (fewer than 6 or more than 15 digits) gives null.
+ */
+export function senderPhone(raw: string): { phone: string; verified: boolean } | null {
+  const e164 = normalizePhone(raw);
+  if (e164) return { phone: e164, verified: true };
+  const digits = raw.replace(/\D/g, "");
+  return digits.length >= 6 && digits.length <= 15 ? { phone: `+${digits}`, verified: false } : null;
+}

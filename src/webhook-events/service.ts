@@ -1,12 +1,13 @@
 import { and, desc, eq, lt } from "drizzle-orm";
-import { adapterFor } from "@/channels/registry";
+import { adapters, type ConfigOf } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";
+import type { ChannelAdapter, ChannelType } from "@/channels/types";
 import { channels, organizations, type WebhookEventStatus, webhookEvents } from "@/db/schema";
 import { hasEventsWebhook } from "@/notify/settings";
 import type { Database } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Services } from "@/platform/services";
-import { processBody } from "@/webhooks/process";
+import { type ChannelRow, processBody } from "@/webhooks/process";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 
@@ -56,26 +57,39 @@ export async function replayWebhookEvent(services: Services, organizationId: str
     : [];
   if (!found) throw new ApiError("CONFLICT", "The webhook event's channel no longer exists.");
   if (!found.row.active) throw new ApiError("CONFLICT", "The channel is inactive; activate it before replaying.");
-  const adapter = adapterFor(found.row.type);
-  const config = adapter?.configSchema.safeParse(await openCredentials(env, found.row));
-  if (!adapter || !config?.success) throw new ApiError("CONFLICT", "The channel's stored configuration is invalid.");
-  const path = `/webhooks/${adapter.provider}/${found.row.id}${event.route ? `/${event.route}` : ""}`;
-  const processed = await processBody(
+  const credentials = await openCredentials(env, found.row).catch(() => undefined);
+  const channel = { row: found.row, notify: hasEventsWebhook(found.orgSettings) };
+  const processed = await reprocess(services, found.row.type, channel, credentials, event);
+  if (processed.kind === "malformed") {
+    throw new ApiError("UNPROCESSABLE", `The body is still not a ${event.provider} webhook: ${processed.message}`);
+  }
+  return getWebhookEvent(db, organizationId, id);
+}
+
+/** The kept body through its channel's adapter, typed per channel type so config and adapter agree. */
+async function reprocess<T extends ChannelType>(
+  services: Services,
+  type: T,
+  channel: { row: ChannelRow; notify: boolean },
+  credentials: unknown,
+  event: WebhookEventRow,
+) {
+  const adapter: ChannelAdapter<ConfigOf<T>> = adapters[type];
+  const config = adapter.configSchema.safeParse(credentials);
+  if (!config.success) throw new ApiError("CONFLICT", "The channel's stored configuration is invalid.");
+  const path = `/webhooks/${adapter.provider}/${channel.row.id}${event.route ? `/${event.route}` : ""}`;
+  return processBody(
     services,
     adapter,
-    { row: found.row, config: config.data, notify: hasEventsWebhook(found.orgSettings) },
+    { ...channel, config: config.data },
     {
-      channelId: found.row.id,
+      channelId: channel.row.id,
       method: "POST",
-      url: `${env.PUBLIC_URL}${path}`,
+      url: `${services.env.PUBLIC_URL}${path}`,
       headers: new Headers(event.contentType ? { "content-type": event.contentType } : {}),
       rawBody: new TextDecoder().decode(event.body),
       route: event.route ?? undefined,
     },
     { id: event.id, route: event.route, contentType: event.contentType, body: event.body, replay: true },
   );
-  if (processed.kind === "malformed") {
-    throw new ApiError("UNPROCESSABLE", `The body is still not a ${adapter.provider} webhook: ${processed.message}`);
-  }
-  return getWebhookEvent(db, organizationId, id);
 }

@@ -1,5 +1,11 @@
 // Jobs without QStash: local delivery, retries with backoff driven by the cron, dead letters.
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { sealCredentials } from "@/channels/secrets";
+import { channels } from "@/db/schema";
+import { parseEnv } from "@/platform/env";
+import { withDb } from "../support/db";
+import { testEnv } from "../support/env";
 import { call, runScheduled } from "../support/http";
 import { fakeRequests, scriptFake } from "../support/provider";
 import { conversation, jobsOf, makeDue, messageRow } from "../support/scenario";
@@ -116,6 +122,62 @@ describe("local job delivery", () => {
     const again = await call(`/api/jobs/${dead.body.data[0].id}/retry`, { method: "POST", token: tenant.token });
     expect(again.status).toBe(409);
   });
+
+  it("fails a send the provider took without an id, never sending it twice", async () => {
+    const { tenant, ticket, graphPrefix } = await conversation();
+    await scriptFake(graphPrefix, [{ status: 200, body: { messaging_product: "whatsapp", messages: [] } }]);
+    const res = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "só uma vez" },
+    });
+    expect(await messageRow(res.body.id)).toMatchObject({ status: "failed", error: { code: "accepted_without_id" } });
+    await makeDue(tenant.organizationId);
+    await runScheduled();
+    expect((await jobsOf(tenant.organizationId)).find((j) => j.name === "message.send")?.status).toBe("done");
+    expect(await fakeRequests(graphPrefix)).toHaveLength(1);
+  });
+
+  it.each([
+    ["do not decrypt", async () => "v1.not-a-ciphertext", "credentials_unreadable"],
+    [
+      "no longer pass the adapter's schema",
+      (channelId: string) => sealCredentials(parseEnv(testEnv()), channelId, { phoneNumberId: "only-this" }),
+      "credentials_invalid",
+    ],
+  ] as const)(
+    "fails a send whose channel credentials %s at once, as a dead letter retried once the channel is fixed",
+    async (_, broken, code) => {
+      const { tenant, ticket, channel, graphPrefix } = await conversation();
+      await scriptFake(graphPrefix, [fail(503), fail(503), fail(503)]);
+      const res = await call(`/api/tickets/${ticket.id}/messages`, {
+        token: tenant.token,
+        json: { type: "text", text: "depois do conserto" },
+      });
+      expect((await jobsOf(tenant.organizationId)).find((j) => j.name === "message.send")).toMatchObject({
+        status: "failed",
+        attempts: 1,
+      });
+      const credentialsOf = eq(channels.id, channel.id);
+      const [stored] = await withDb((db) =>
+        db.select({ credentials: channels.credentials }).from(channels).where(credentialsOf),
+      );
+      const corrupted = await broken(channel.id);
+      await withDb((db) => db.update(channels).set({ credentials: corrupted }).where(credentialsOf));
+
+      await makeDue(tenant.organizationId);
+      await runScheduled();
+      const job = (await jobsOf(tenant.organizationId)).find((j) => j.name === "message.send");
+      expect(job, "no retry can help: a dead letter after this attempt").toMatchObject({ status: "dead", attempts: 2 });
+      expect(await messageRow(res.body.id)).toMatchObject({ status: "failed", error: { code } });
+      expect(await fakeRequests(graphPrefix)).toHaveLength(3);
+
+      await withDb((db) => db.update(channels).set({ credentials: stored?.credentials }).where(credentialsOf));
+      const retried = await call(`/api/jobs/${job?.id}/retry`, { method: "POST", token: tenant.token });
+      expect(retried.status, retried.text).toBe(200);
+      expect(await messageRow(res.body.id)).toMatchObject({ status: "sent", error: null });
+      expect(await fakeRequests(graphPrefix)).toHaveLength(4);
+    },
+  );
 
   it("rejects deliveries without a valid local signature", async () => {
     const { tenant } = await conversation();

@@ -112,7 +112,7 @@ describe("BuilderBot webhook", () => {
       JSON.stringify({ data: { body: "sem evento", from: "5511987654321" } }),
       JSON.stringify({ eventName: "message.incoming" }),
       JSON.stringify({ eventName: "message.incoming", data: { body: "sem remetente", name: "X" } }),
-      JSON.stringify({ eventName: "message.incoming", data: { body: "x", from: "5511987654321", attachment: 7 } }),
+      JSON.stringify({ eventName: "message.incoming", data: { body: "x", from: ["5511987654321"] } }),
     ]) {
       const res = await post(body);
       expect(res.status, `${body}: ${res.text}`).toBe(400);
@@ -134,6 +134,23 @@ describe("BuilderBot webhook", () => {
       expect(res.body).toMatchObject({ messages: 0, ignored: 1 });
     }
     expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("keeps content it cannot read, or a placeholder without its file, as unsupported messages", async () => {
+    const { tenant, channel, post } = await setup();
+    for (const [data, providerType] of [
+      [{ body: "x", from: "5511987654321", attachment: 7 }, "message"],
+      [{ body: "_event_location__0a1b2c3d", attachment: [] }, "location"],
+    ] as const) {
+      const payload = builderbotIncoming(data);
+      const res = await post(payload);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+      const msgs = await call(`/api/tickets/${(await onlyTicket(tenant.token, channel.id)).id}/messages`, {
+        token: tenant.token,
+      });
+      expect(msgs.body.data[0]).toMatchObject({ type: "unsupported", content: { providerType, raw: payload.data } });
+    }
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {

@@ -103,7 +103,7 @@ describe("Meta WhatsApp webhook", () => {
     for (const body of [
       "{not json",
       JSON.stringify({ object: "whatsapp_business_account" }),
-      JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text" })),
+      JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text", text: { body: "x" } }).entry[0]),
     ]) {
       const res = await postMeta(channel.id, config.appSecret, body);
       expect(res.status, res.text).toBe(400);
@@ -175,22 +175,39 @@ describe("Meta WhatsApp webhook", () => {
     expect(msgs.body.data[0]).toMatchObject(expected);
   });
 
-  it("ignores message types it does not handle, and other phone numbers' events", async () => {
-    const { channel, config, phoneNumberId } = await setup();
-    const unsupported = await postMeta(
-      channel.id,
-      config.appSecret,
-      metaMessagePayload(phoneNumberId, { type: "unsupported", errors: [{ code: 131051 }] }),
-    );
-    expect(unsupported.status).toBe(200);
-    expect(unsupported.body).toMatchObject({ messages: 0, ignored: 1 });
+  it("keeps message types it does not handle as unsupported messages, and ignores other phone numbers' events", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    // Meta's own "unsupported", a WhatsApp Flows reply's sibling it cannot map, a type without its object:
+    // correctly signed, in Meta's format, so a 200 and the customer's message kept (issue 8).
+    for (const [message, providerType] of [
+      [{ type: "unsupported", errors: [{ code: 131051 }] }, "unsupported"],
+      [{ type: "interactive", interactive: { type: "call_permission_reply" } }, "interactive.call_permission_reply"],
+      [{ type: "text" }, "text"],
+    ] as const) {
+      const res = await postMeta(channel.id, config.appSecret, metaMessagePayload(phoneNumberId, message));
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+      const [ticket] = (await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token })).body.data;
+      const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
+      expect(msgs.body.data[0]).toMatchObject({ type: "unsupported", content: { providerType, raw: message } });
+    }
     const other = await postMeta(
       channel.id,
       config.appSecret,
       metaMessagePayload("someone-else", { type: "text", text: { body: "x" } }),
     );
     expect(other.body).toMatchObject({ messages: 0, ignored: 1 });
-    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+    expect(await channelCounts(channel.id)).toEqual({ events: 3, tickets: 1, messages: 3 });
+  });
+
+  it("keeps a sender number libphonenumber does not know, as Meta gave it", async () => {
+    const { tenant, channel, config, phoneNumberId } = await setup();
+    const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "shalom" }, from: "972987654321" });
+    const res = await postMeta(channel.id, config.appSecret, payload);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token })).body.data;
+    expect(ticket, JSON.stringify(ticket)).toMatchObject({ contact: { phone: "+972987654321" } });
   });
 
   it("maps the Brazilian number without the ninth digit to the same contact", async () => {

@@ -145,7 +145,7 @@ describe("Telegram webhook", () => {
       JSON.stringify({ message: telegramMessage() }),
       JSON.stringify({ update_id: "12", message: telegramMessage() }),
       JSON.stringify(telegramUpdate(noChat)),
-      JSON.stringify(telegramUpdate(telegramMessage({ photo: [{ width: 90, height: 90 }] }))),
+      JSON.stringify({ update_id: 12, message: "Olá" }),
     ]) {
       const res = await postTelegram(channel.id, secret, body);
       expect(res.status, `${body}: ${res.text}`).toBe(400);
@@ -287,7 +287,6 @@ describe("Telegram webhook", () => {
         "channel_post",
       ),
       telegramUpdate(telegramMessage({ new_chat_members: [{ id: 1, is_bot: false, first_name: "Ana" }] })),
-      telegramUpdate(telegramMessage({ poll: { id: "1", question: "?", options: [] } })),
       {
         update_id: 1,
         my_chat_member: {
@@ -304,6 +303,22 @@ describe("Telegram webhook", () => {
       expect(res.body, JSON.stringify(payload)).toMatchObject({ messages: 0, ignored: 1 });
     }
     expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("keeps contents it does not map, or cannot read, as unsupported messages", async () => {
+    const { tenant, channel, secret } = await setup();
+    for (const [message, providerType] of [
+      [telegramMessage({ poll: { id: "1", question: "?", options: [] } }), "poll"],
+      [telegramMessage({ photo: [{ width: 90, height: 90 }] }), "photo"],
+    ] as const) {
+      const res = await postTelegram(channel.id, secret, telegramUpdate(message));
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+      const msgs = await call(`/api/tickets/${(await onlyTicket(tenant.token, channel.id)).id}/messages`, {
+        token: tenant.token,
+      });
+      expect(msgs.body.data[0]).toMatchObject({ type: "unsupported", content: { providerType, raw: message } });
+    }
   });
 
   it("stores group messages as the group's conversation when the channel takes groups in", async () => {

@@ -124,8 +124,8 @@ describe("Twilio SMS webhook", () => {
     for (const body of [
       noSid,
       JSON.stringify({ MessageSid: messageSid(), From: "+5511987654321", Body: "json" }),
-      twilioInboundParams(config.accountSid, { NumMedia: "2", MediaUrl0: "https://example.com/a.jpg" }),
-      twilioWhatsAppParams(config.accountSid, { Latitude: "north", Longitude: "-46.6" }),
+      twilioInboundParams(config.accountSid, { From: "" }),
+      "",
     ]) {
       const res = await sms(body);
       expect(res.status, res.text).toBe(400);
@@ -136,6 +136,23 @@ describe("Twilio SMS webhook", () => {
     expect(res.status, res.text).toBe(400);
     expect(res.body.detail).toContain("MessageSid");
     expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("keeps a message whose content it cannot read, or of a type it does not map, as unsupported", async () => {
+    const { tenant, channel, config, sms } = await setup();
+    for (const [params, providerType] of [
+      [twilioInboundParams(config.accountSid, { NumMedia: "2", MediaUrl0: "https://example.com/a.jpg" }), "media"],
+      [twilioWhatsAppParams(config.accountSid, { Latitude: "north", Longitude: "-46.6" }), "location"],
+      [twilioWhatsAppParams(config.accountSid, { Body: "", MessageType: "unsupported" }), "unsupported"],
+    ] as const) {
+      const res = await sms(params);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+      const msgs = await call(`/api/tickets/${(await onlyTicket(tenant.token, channel.id)).id}/messages`, {
+        token: tenant.token,
+      });
+      expect(msgs.body.data[0]).toMatchObject({ type: "unsupported", content: { providerType, raw: params } });
+    }
   });
 
   it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {

@@ -95,7 +95,7 @@ describe("Z-API webhook", () => {
       JSON.stringify({ phone: "5511987654321", text: { message: "sem type" } }),
       JSON.stringify(noId),
       JSON.stringify(noPhone),
-      JSON.stringify(zapiReceivedPayload({ image: { caption: "sem url", mimeType: "image/jpeg" } })),
+      JSON.stringify(zapiReceivedPayload({ momment: "ontem" })),
       JSON.stringify({ type: "MessageStatusCallback", status: "READ" }),
     ]) {
       const res = await postZapi(channel.id, secret, body);
@@ -217,9 +217,7 @@ describe("Z-API webhook", () => {
         text: { message: "no grupo" },
       }),
       zapiReceivedPayload({ isEdit: true, text: { message: "editada" } }),
-      zapiReceivedPayload({ phone: "81896604192873@lid", text: { message: "sem número" } }),
       zapiReceivedPayload({ notification: "CALL_VOICE" }),
-      zapiReceivedPayload({ poll: { question: "Qual?", options: [{ name: "A" }] } }),
       zapiStatusPayload([zapiMessageId()], "READ_BY_ME"),
       { phone: "5511987654321", zaapId: "Z1", messageId: "M1", type: "DeliveryCallback", instanceId: "i" },
       { type: "PresenceChatCallback", phone: "5511987654321", status: "COMPOSING", lastSeen: null, instanceId: "i" },
@@ -230,6 +228,39 @@ describe("Z-API webhook", () => {
       expect(res.body, JSON.stringify(payload)).toMatchObject({ messages: 0, statuses: 0, ignored: 1 });
     }
     expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
+  });
+
+  it("keeps contents it does not map, or cannot read, as unsupported messages", async () => {
+    const { tenant, channel, secret } = await setup();
+    for (const [payload, providerType] of [
+      [zapiReceivedPayload({ poll: { question: "Qual?", options: [{ name: "A" }] } }), "poll"],
+      [zapiReceivedPayload({ image: { caption: "sem url", mimeType: "image/jpeg" } }), "image"],
+    ] as const) {
+      const res = await postZapi(channel.id, secret, payload);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+      const msgs = await call(`/api/tickets/${(await onlyTicket(tenant.token, channel.id)).id}/messages`, {
+        token: tenant.token,
+      });
+      expect(msgs.body.data[0]).toMatchObject({ type: "unsupported", content: { providerType, raw: payload } });
+    }
+  });
+
+  it("files a sender hidden behind a LID under the LID rather than dropping the message", async () => {
+    const { tenant, channel, secret } = await setup();
+    const res = await postZapi(
+      channel.id,
+      secret,
+      zapiReceivedPayload({ phone: "81896604192873@lid", text: { message: "sem número" } }),
+    );
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
+    const ticket = await onlyTicket(tenant.token, channel.id);
+    expect(ticket).toMatchObject({ contact: { phone: null, name: "Maria Cliente" } });
+    const identities = await withDb((db) =>
+      db.select().from(contactIdentities).where(eq(contactIdentities.contactId, ticket.contact.id)),
+    );
+    expect(identities).toMatchObject([{ kind: "zapi", externalId: "81896604192873@lid" }]);
   });
 
   it("stores fromMe and group messages when the channel's settings take them in", async () => {

@@ -109,7 +109,7 @@ describe("BuilderBot parse", () => {
     expect(events[1]).not.toHaveProperty("text");
   });
 
-  it("ignores other events, groups, empty messages and placeholders without a file", () => {
+  it("ignores other events, groups and empty messages", () => {
     expect(parse(builderbotOutgoing())).toEqual([{ kind: "ignored", reason: "event message.outgoing" }]);
     expect(parse({ eventName: "status.ready", data: null })).toEqual([
       { kind: "ignored", reason: "event status.ready" },
@@ -122,8 +122,31 @@ describe("BuilderBot parse", () => {
       })[0],
     ).toMatchObject({ kind: "ignored" });
     expect(parse(builderbotIncoming({ body: "   " }))[0]).toMatchObject({ kind: "ignored", reason: "empty message" });
-    expect(parse(builderbotIncoming({ body: "_event_location__x" }))[0]).toMatchObject({ kind: "ignored" });
     expect(parse(builderbotIncoming({ from: "status@broadcast" }))[0]).toMatchObject({ kind: "ignored" });
+    expect(parse(builderbotIncoming({ from: "12345" }))).toEqual([
+      { kind: "ignored", reason: "sender is not a phone number" },
+    ]);
+  });
+
+  it("keeps a placeholder without a file, and content that does not read, as unsupported messages", () => {
+    const location = builderbotIncoming({ body: "_event_location__x" });
+    expect(parse(location)).toEqual([
+      expect.objectContaining({
+        kind: "message",
+        type: "unsupported",
+        content: { providerType: "location", raw: location.data },
+      }),
+    ]);
+    const odd = builderbotIncoming({ body: "x", attachment: "a" });
+    expect(parse(odd)[0]).toMatchObject({ type: "unsupported", content: { providerType: "message", raw: odd.data } });
+  });
+
+  it("keeps a number libphonenumber does not know, marked unverified", () => {
+    expect(parse(builderbotIncoming({ from: "972987654321", body: "shalom" }))[0]).toMatchObject({
+      kind: "message",
+      from: { phone: "+972987654321", phoneVerified: false },
+      text: "shalom",
+    });
   });
 
   it("tolerates extra fields and a numeric sender", () => {
@@ -147,7 +170,6 @@ describe("BuilderBot parse", () => {
       JSON.stringify({ eventName: "message.incoming" }),
       JSON.stringify({ eventName: "message.incoming", data: { body: "sem remetente" } }),
       JSON.stringify({ eventName: "message.incoming", data: { body: "x", from: { id: 1 } } }),
-      JSON.stringify({ eventName: "message.incoming", data: { body: "x", from: "5511987654321", attachment: "a" } }),
     ]) {
       expect(() => parse(body), body).toThrow(MalformedPayloadError);
     }

@@ -1,17 +1,19 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
-import { normalizePhone } from "@/platform/phone";
-import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
+import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
+import { type MessageContent, phoneSender, unsupported } from "../inbound";
+import { parseJson, parseValue } from "../parse";
+import type { ChannelAdapter, InboundEvent, Media, OutboundMessage } from "../types";
 import {
-  type ChannelAdapter,
-  type InboundEvent,
-  type InboundMessageEvent,
-  MalformedPayloadError,
-  type Media,
-  type OutboundMessage,
-} from "../types";
-import { type BuilderbotIncoming, builderbotIncoming, builderbotWebhook } from "./payload";
+  type BuilderbotContent,
+  type BuilderbotIncoming,
+  builderbotContent,
+  builderbotErrorAnswer,
+  builderbotIncomingWebhook,
+  builderbotSendAnswer,
+  builderbotWebhook,
+} from "./payload";
 
 const config = z.object({
   /** x-api-builderbot key of the project (Settings → API in BuilderBot Cloud). */
@@ -23,7 +25,7 @@ const config = z.object({
   /** Value of the X-Webhook-Token header BuilderBot sends; without it, the channel's webhook secret. */
   webhookToken: z.string().min(1).optional(),
 });
-type BuilderbotConfig = z.infer<typeof config>;
+export type BuilderbotConfig = z.infer<typeof config>;
 
 type MediaKind = "image" | "audio" | "video" | "document" | "sticker";
 
@@ -56,7 +58,7 @@ function kindOf(mimeType: string | undefined, url: string, placeholder: string |
 }
 
 /** Every media of the message: the attachment list, and urlTempFile when it is not already there. */
-function mediaOf(data: BuilderbotIncoming, placeholder: string | undefined): (Media & { kind: MediaKind })[] {
+function mediaOf(content: BuilderbotContent, placeholder: string | undefined): (Media & { kind: MediaKind })[] {
   const found: (Media & { kind: MediaKind })[] = [];
   const add = (url: string | null | undefined, mimeType?: string | null, filename?: string | null) => {
     if (!url || found.some((m) => m.url === url)) return;
@@ -69,15 +71,36 @@ function mediaOf(data: BuilderbotIncoming, placeholder: string | undefined): (Me
       ...(placeholder === "voice_note" ? { voice: true } : {}),
     });
   };
-  for (const item of data.attachment ?? []) {
+  for (const item of content.attachment ?? []) {
     if (typeof item === "string") add(item);
     else add(item.url, item.mimetype ?? item.mime_type ?? item.mimeType, item.filename ?? item.fileName);
   }
-  add(data.urlTempFile);
+  add(content.urlTempFile);
   return found.slice(0, MAX_MEDIA);
 }
 
-function incomingEvents(
+/** What the message says, one content per media; null when it says nothing. */
+function contentsOf(data: BuilderbotIncoming): MessageContent[] | null {
+  const parsed = builderbotContent.safeParse(data);
+  // Content in a shape we do not know is still the customer's message.
+  if (!parsed.success) return [unsupported("message", data)];
+  const body = parsed.data.body?.trim() ?? "";
+  const placeholder = PLACEHOLDER.exec(body)?.[1]?.toLowerCase();
+  const text = placeholder ? undefined : body || undefined;
+  const media = mediaOf(parsed.data, placeholder);
+  if (media.length > 0) {
+    return media.map(({ kind, ...m }, i) => {
+      const caption = i === 0 ? text : undefined;
+      return { type: kind, media: { ...m, ...(caption ? { caption } : {}) }, ...(caption ? { text: caption } : {}) };
+    });
+  }
+  // A location, contact or file announced by its placeholder but not attached: BuilderBot did not
+  // pass on what the customer sent, yet they sent something.
+  if (placeholder) return [unsupported(placeholder, data)];
+  return text ? [{ type: "text", text }] : null;
+}
+
+function inboundEvents(
   data: BuilderbotIncoming,
   channelId: string,
   rawBody: string,
@@ -87,8 +110,10 @@ function incomingEvents(
   if (data.from.endsWith("@g.us")) {
     return [{ kind: "ignored", reason: ignoreGroups ? "group message" : "group sender is not a phone number" }];
   }
-  const phone = normalizePhone(data.from);
-  if (!phone) return [{ kind: "ignored", reason: "sender is not a phone number" }];
+  const from = phoneSender(data.from, data.name || undefined);
+  if (!from) return [{ kind: "ignored", reason: "sender is not a phone number" }];
+  const contents = contentsOf(data);
+  if (!contents) return [{ kind: "ignored", reason: "empty message" }];
 
   // Idempotency: BuilderBot's webhook carries no message id in its documented shape. When the
   // payload has one we use it; otherwise the SHA-256 of the raw body identifies the delivery, as
@@ -100,32 +125,18 @@ function incomingEvents(
   const id =
     providerId === undefined ? `sha256:${createHash("sha256").update(rawBody).digest("hex")}` : String(providerId);
   const key = `${channelId}:${id}`;
-
-  const body = data.body?.trim() ?? "";
-  const placeholder = PLACEHOLDER.exec(body)?.[1]?.toLowerCase();
-  const text = placeholder ? undefined : body || undefined;
-  const base = { kind: "message" as const, from: { phone, name: data.name || undefined }, timestamp: new Date() };
-
-  const media = mediaOf(data, placeholder);
-  if (media.length > 0) {
-    return media.map(({ kind, ...m }, i): InboundMessageEvent => {
-      const caption = i === 0 ? text : undefined;
-      return {
-        ...base,
-        idempotencyKey: i === 0 ? key : `${key}:${i}`,
-        providerMessageId: i === 0 ? id : `${id}:${i}`,
-        type: kind,
-        media: { ...m, ...(caption ? { caption } : {}) },
-        ...(caption ? { text: caption } : {}),
-      };
-    });
-  }
-  if (placeholder) return [{ kind: "ignored", reason: `${placeholder} without an attachment` }];
-  if (!text) return [{ kind: "ignored", reason: "empty message" }];
-  return [{ ...base, idempotencyKey: key, providerMessageId: id, type: "text", text }];
+  const timestamp = new Date();
+  return contents.map((content, i) => ({
+    kind: "message",
+    idempotencyKey: i === 0 ? key : `${key}:${i}`,
+    providerMessageId: i === 0 ? id : `${id}:${i}`,
+    from,
+    timestamp,
+    ...content,
+  }));
 }
 
-function messageBody(message: OutboundMessage): { content: string; mediaUrl?: string } {
+function requestBody(message: OutboundMessage): { content: string; mediaUrl?: string } {
   switch (message.kind) {
     case "text":
       return { content: message.text };
@@ -139,14 +150,6 @@ function messageBody(message: OutboundMessage): { content: string; mediaUrl?: st
   }
 }
 
-function idOf(json: Record<string, unknown>): string | undefined {
-  const nested = json.data && typeof json.data === "object" ? (json.data as Record<string, unknown>) : {};
-  for (const value of [json.messageId, json.id, nested.messageId, nested.id]) {
-    if ((typeof value === "string" && value) || typeof value === "number") return String(value);
-  }
-  return undefined;
-}
-
 export const builderbotAdapter: ChannelAdapter<BuilderbotConfig> = {
   type: "whatsapp_builderbot",
   provider: "builderbot",
@@ -158,6 +161,7 @@ export const builderbotAdapter: ChannelAdapter<BuilderbotConfig> = {
   serviceWindow: () => false,
 
   // The generated secret is the X-Webhook-Token to configure unless config.webhookToken is set.
+  webhookRoutes: [{ method: "POST" }],
   webhookUrls: (publicUrl, channelId, webhookSecret) => ({
     webhook: `${publicUrl}/webhooks/builderbot/${channelId}`,
     defaultWebhookToken: webhookSecret,
@@ -171,25 +175,10 @@ export const builderbotAdapter: ChannelAdapter<BuilderbotConfig> = {
   },
 
   parse(request, _cfg, settings) {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      throw new MalformedPayloadError("body is not JSON");
-    }
-    const event = builderbotWebhook.safeParse(json);
-    if (!event.success) throw new MalformedPayloadError("expected an object with an eventName");
-    if (event.data.eventName !== "message.incoming") {
-      return [{ kind: "ignored", reason: `event ${event.data.eventName}` }];
-    }
-    const data = builderbotIncoming.safeParse(event.data.data);
-    if (!data.success) {
-      const issue = data.error.issues[0];
-      throw new MalformedPayloadError(
-        issue ? `data${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}` : "unexpected shape",
-      );
-    }
-    return incomingEvents(data.data, request.channelId, request.rawBody, settings.ignoreGroups);
+    const event = parseJson(request.rawBody, builderbotWebhook);
+    if (event.eventName !== "message.incoming") return [{ kind: "ignored", reason: `event ${event.eventName}` }];
+    const { data } = parseValue(event, builderbotIncomingWebhook);
+    return inboundEvents(data, request.channelId, request.rawBody, settings.ignoreGroups);
   },
 
   async send(ctx, cfg, to, message) {
@@ -210,27 +199,17 @@ export const builderbotAdapter: ChannelAdapter<BuilderbotConfig> = {
         method: "POST",
         headers: { "x-api-builderbot": cfg.apiKey, "content-type": "application/json" },
         body: JSON.stringify({
-          messages: messageBody(message),
+          messages: requestBody(message),
           // Digits with the country code, no plus.
           number: to.phone.replace(/\D/g, ""),
           checkIfExists: false,
         }),
       },
-      {
-        describe: (text) => {
-          const json = jsonOrEmpty(text);
-          const message = [json.error, json.message].find((v) => typeof v === "string" && v) as string | undefined;
-          const code = json.code;
-          return {
-            message,
-            code: typeof code === "string" || typeof code === "number" ? String(code) : undefined,
-          };
-        },
-      },
+      { describe: describeWith(builderbotErrorAnswer) },
     );
     // BuilderBot reports no delivery status, so its id only has to be unique on the channel; when
-    // the answer carries none, a random one stands in.
-    const id = idOf(jsonOrEmpty(await response.text()));
-    return { providerMessageId: id ?? `bb-out:${crypto.randomUUID()}` };
+    // the answer carries none, a random one stands in (the message was taken: never a resend).
+    const standIn = () => `bb-out:${crypto.randomUUID()}`;
+    return { providerMessageId: await acceptedMessageId("BuilderBot", response, builderbotSendAnswer, standIn) };
   },
 };

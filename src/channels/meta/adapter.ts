@@ -1,16 +1,32 @@
 import * as z from "zod";
 import { hmacSha256Hex, timingSafeEqual } from "@/platform/crypto";
-import { normalizePhone } from "@/platform/phone";
-import { jsonOrEmpty, providerFetch } from "../http";
+import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
 import {
-  type ChannelAdapter,
-  type DeliveryStatus,
-  type InboundEvent,
-  type InboundMessageEvent,
-  MalformedPayloadError,
-  type OutboundMessage,
-} from "../types";
-import { type MetaMessage, metaWebhook } from "./payload";
+  type ContentReader,
+  contentReader,
+  epochDate,
+  type MessageContent,
+  phoneSender,
+  unsupported,
+} from "../inbound";
+import { parseJson } from "../parse";
+import type { ChannelAdapter, DeliveryStatus, InboundEvent, Media, OutboundMessage } from "../types";
+import {
+  type MetaInteractive,
+  type MetaMessage,
+  type MetaStatus,
+  type MetaWebhook,
+  metaButton,
+  metaContacts,
+  metaErrorAnswer,
+  metaInteractive,
+  metaLocation,
+  metaMedia,
+  metaReaction,
+  metaSendAnswer,
+  metaText,
+  metaWebhook,
+} from "./payload";
 
 // Without an access token the channel still receives; its sends are simulated.
 const config = z.object({
@@ -19,7 +35,7 @@ const config = z.object({
   appSecret: z.string().min(1),
   verifyToken: z.string().min(1),
 });
-type MetaConfig = z.infer<typeof config>;
+export type MetaConfig = z.infer<typeof config>;
 
 const statuses: Record<string, DeliveryStatus> = {
   sent: "sent",
@@ -30,89 +46,120 @@ const statuses: Record<string, DeliveryStatus> = {
 // Meta answers throughput and transient errors with these codes (often under HTTP 400).
 const RETRYABLE_CODES = new Set(["4", "80007", "130429", "131000", "131016", "131048", "131056", "133004"]);
 
-function toEvent(message: MetaMessage, name: string | undefined): InboundEvent {
-  const phone = normalizePhone(message.from);
-  if (!phone) return { kind: "ignored", reason: "sender is not a phone number" };
-  const base = {
-    kind: "message" as const,
-    idempotencyKey: message.id,
-    providerMessageId: message.id,
-    from: { phone, name },
-    timestamp: new Date(Number(message.timestamp) * 1000),
-  };
-  const mediaOf = (m: NonNullable<MetaMessage["image"]>) => ({
-    providerMediaId: m.id,
-    mimeType: m.mime_type,
-    caption: m.caption,
-    filename: m.filename,
-    voice: m.voice,
-  });
-  const event = ((): Omit<InboundMessageEvent, keyof typeof base> | null => {
-    switch (message.type) {
-      case "text":
-        return message.text ? { type: "text", text: message.text.body } : null;
-      case "audio":
-      case "image":
-      case "document":
-      case "video":
-      case "sticker": {
-        const m = message[message.type];
-        return m ? { type: message.type, media: mediaOf(m), text: m.caption } : null;
-      }
-      case "location":
-        return message.location ? { type: "location", content: { ...message.location } } : null;
-      case "contacts":
-        return message.contacts ? { type: "contact", content: { contacts: message.contacts } } : null;
-      case "interactive": {
-        const reply = message.interactive?.button_reply ?? message.interactive?.list_reply;
-        return reply
-          ? { type: "interactive", text: reply.title, content: { replyId: reply.id, title: reply.title } }
-          : null;
-      }
-      case "button":
-        return message.button
-          ? {
-              type: "interactive",
-              text: message.button.text,
-              content: { replyId: message.button.payload, title: message.button.text },
-            }
-          : null;
-      case "reaction":
-        return message.reaction
-          ? {
-              type: "reaction",
-              text: message.reaction.emoji,
-              content: { emoji: message.reaction.emoji, messageId: message.reaction.message_id },
-            }
-          : null;
-      default:
-        return null;
-    }
-  })();
-  if (event === null) {
-    if (
-      [
-        "text",
-        "audio",
-        "image",
-        "document",
-        "video",
-        "sticker",
-        "location",
-        "contacts",
-        "interactive",
-        "button",
-        "reaction",
-      ].includes(message.type)
-    ) {
-      throw new MalformedPayloadError(`message ${message.id} of type ${message.type} lacks its ${message.type} object`);
-    }
-    return { kind: "ignored", reason: `unsupported message type ${message.type}` };
+const mediaOf = (m: z.infer<typeof metaMedia>): Media => ({
+  providerMediaId: m.id,
+  mimeType: m.mime_type,
+  caption: m.caption,
+  filename: m.filename,
+  voice: m.voice,
+});
+
+function flowResponse(json: string | undefined): unknown {
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
   }
-  return { ...base, ...event };
 }
 
-function body(to: string, message: OutboundMessage): Record<string, unknown> {
+/** Button and list replies map; a WhatsApp Flow's reply (nfm_reply) keeps its response; the rest is unsupported. */
+function interactiveContent(interactive: MetaInteractive, message: MetaMessage): MessageContent {
+  const providerType = `interactive.${interactive.type}`;
+  if (interactive.errors?.length) return unsupported(providerType, message);
+  const reply =
+    interactive.type === "button_reply"
+      ? interactive.button_reply
+      : interactive.type === "list_reply"
+        ? interactive.list_reply
+        : undefined;
+  if (reply) return { type: "interactive", text: reply.title, content: { replyId: reply.id, title: reply.title } };
+  const flow = interactive.type === "nfm_reply" ? interactive.nfm_reply : undefined;
+  if (flow) {
+    return {
+      type: "interactive",
+      ...(flow.body !== undefined ? { text: flow.body } : {}),
+      content: { flow: { name: flow.name, body: flow.body, response: flowResponse(flow.response_json) } },
+    };
+  }
+  return unsupported(providerType, message);
+}
+
+/** Every message type Switchboard maps, by the type that also names its sub-object. */
+const contentReaders: readonly ContentReader<MetaMessage>[] = [
+  contentReader("text", metaText, (text) => ({ type: "text", text: text.body })),
+  ...(["audio", "image", "document", "video", "sticker"] as const).map((type) =>
+    contentReader(type, metaMedia, (media): MessageContent => ({ type, media: mediaOf(media), text: media.caption })),
+  ),
+  contentReader("location", metaLocation, (location) => ({ type: "location", content: { ...location } })),
+  contentReader("contacts", metaContacts, (contacts) => ({ type: "contact", content: { contacts } })),
+  contentReader("interactive", metaInteractive, interactiveContent),
+  contentReader("button", metaButton, (button) => ({
+    type: "interactive",
+    text: button.text,
+    content: { replyId: button.payload, title: button.text },
+  })),
+  contentReader("reaction", metaReaction, (reaction) => ({
+    type: "reaction",
+    text: reaction.emoji,
+    content: { emoji: reaction.emoji, messageId: reaction.message_id },
+  })),
+];
+
+function inboundEvent(message: MetaMessage, name: string | undefined): InboundEvent {
+  // Meta verified the number it reports; one libphonenumber does not know is still kept.
+  const from = phoneSender(message.from, name);
+  if (!from) return { kind: "ignored", reason: "sender is not a phone number" };
+  const reader = contentReaders.find((r) => r.key === message.type);
+  return {
+    kind: "message",
+    idempotencyKey: message.id,
+    providerMessageId: message.id,
+    from,
+    timestamp: epochDate(message.timestamp),
+    // Meta's own "unsupported", and any type it adds, stays the customer's message.
+    ...(reader ? reader.read(message) : unsupported(message.type, message)),
+  };
+}
+
+function statusEvent(status: MetaStatus): InboundEvent {
+  const mapped = statuses[status.status];
+  if (!mapped) return { kind: "ignored", reason: `status ${status.status}` };
+  const error = status.errors?.[0];
+  return {
+    kind: "status",
+    idempotencyKey: `${status.id}:${mapped}`,
+    providerMessageId: status.id,
+    status: mapped,
+    timestamp: epochDate(status.timestamp),
+    ...(error ? { error: { code: String(error.code), message: error.message ?? error.title ?? "failed" } } : {}),
+  };
+}
+
+function inboundEvents(webhook: MetaWebhook, cfg: MetaConfig): InboundEvent[] {
+  if (webhook.object !== "whatsapp_business_account") return [{ kind: "ignored", reason: `object ${webhook.object}` }];
+  const events: InboundEvent[] = [];
+  for (const entry of webhook.entry) {
+    for (const change of entry.changes) {
+      const value = change.value;
+      if (change.field !== "messages") {
+        events.push({ kind: "ignored", reason: `field ${change.field}` });
+        continue;
+      }
+      // One app can serve several numbers; only this channel's number is ours.
+      if (value.metadata && value.metadata.phone_number_id !== cfg.phoneNumberId) {
+        events.push({ kind: "ignored", reason: "another phone number id" });
+        continue;
+      }
+      const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
+      for (const message of value.messages ?? []) events.push(inboundEvent(message, names.get(message.from)));
+      for (const status of value.statuses ?? []) events.push(statusEvent(status));
+    }
+  }
+  return events;
+}
+
+function requestBody(to: string, message: OutboundMessage): Record<string, unknown> {
   const common = { messaging_product: "whatsapp", recipient_type: "individual", to: to.replace(/^\+/, "") };
   switch (message.kind) {
     case "text":
@@ -150,6 +197,7 @@ export const metaAdapter: ChannelAdapter<MetaConfig> = {
   sendFields: ["phoneNumberId", "accessToken"],
   serviceWindow: () => true,
 
+  webhookRoutes: [{ method: "POST" }],
   webhookUrls: (publicUrl, channelId) => ({ webhook: `${publicUrl}/webhooks/meta/${channelId}` }),
 
   async verify(request, cfg) {
@@ -160,76 +208,24 @@ export const metaAdapter: ChannelAdapter<MetaConfig> = {
   },
 
   parse(request, cfg) {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      throw new MalformedPayloadError("body is not JSON");
-    }
-    const parsed = metaWebhook.safeParse(json);
-    if (!parsed.success) throw new MalformedPayloadError(parsed.error.issues[0]?.message ?? "unexpected shape");
-    if (parsed.data.object !== "whatsapp_business_account")
-      return [{ kind: "ignored", reason: `object ${parsed.data.object}` }];
-    const events: InboundEvent[] = [];
-    for (const entry of parsed.data.entry) {
-      for (const change of entry.changes) {
-        const value = change.value;
-        if (change.field !== "messages") {
-          events.push({ kind: "ignored", reason: `field ${change.field}` });
-          continue;
-        }
-        // One app can serve several numbers; only this channel's number is ours.
-        if (value.metadata && value.metadata.phone_number_id !== cfg.phoneNumberId) {
-          events.push({ kind: "ignored", reason: "another phone number id" });
-          continue;
-        }
-        const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
-        for (const message of value.messages ?? []) events.push(toEvent(message, names.get(message.from)));
-        for (const status of value.statuses ?? []) {
-          const mapped = statuses[status.status];
-          if (!mapped) {
-            events.push({ kind: "ignored", reason: `status ${status.status}` });
-            continue;
-          }
-          const error = status.errors?.[0];
-          events.push({
-            kind: "status",
-            idempotencyKey: `${status.id}:${mapped}`,
-            providerMessageId: status.id,
-            status: mapped,
-            timestamp: new Date(Number(status.timestamp) * 1000),
-            ...(error
-              ? { error: { code: String(error.code), message: error.message ?? error.title ?? "failed" } }
-              : {}),
-          });
-        }
-      }
-    }
-    return events;
+    return inboundEvents(parseJson(request.rawBody, metaWebhook), cfg);
   },
 
   async send(ctx, cfg, to, message) {
-    if (!to.phone) throw new Error("WhatsApp needs a phone number to send to");
+    if (!to.phone) {
+      throw new ProviderError("WhatsApp needs a phone number to send to", { retryable: false, code: "no_phone" });
+    }
     const response = await providerFetch(
       ctx.fetch,
       `${ctx.baseUrl}/${encodeURIComponent(cfg.phoneNumberId)}/messages`,
       {
         method: "POST",
         headers: { authorization: `Bearer ${cfg.accessToken}`, "content-type": "application/json" },
-        body: JSON.stringify(body(to.phone, message)),
+        body: JSON.stringify(requestBody(to.phone, message)),
       },
-      {
-        describe: (text) => {
-          const error = jsonOrEmpty(text).error as { message?: string; code?: number } | undefined;
-          return { message: error?.message, code: error?.code === undefined ? undefined : String(error.code) };
-        },
-        retryableCodes: RETRYABLE_CODES,
-      },
+      { describe: describeWith(metaErrorAnswer), retryableCodes: RETRYABLE_CODES },
     );
-    const json = (await response.json()) as { messages?: { id?: string }[] };
-    const id = json.messages?.[0]?.id;
-    if (!id) throw new Error("Meta answered without a message id");
-    return { providerMessageId: id };
+    return { providerMessageId: await acceptedMessageId("Meta", response, metaSendAnswer) };
   },
 
   async challenge(url, cfg) {

@@ -1,8 +1,20 @@
 import * as z from "zod";
 
 // The subset of the WhatsApp Cloud API webhook that Switchboard reads. Unknown fields pass
-// through (Meta adds fields without notice); missing required ones make the body malformed.
-const media = z.looseObject({
+// through (Meta adds fields without notice). A missing envelope field (entry, changes, a message's
+// id or sender) makes the body malformed; a message's typed sub-object (text, image, ...) is read
+// by its own schema below, and one that is missing or unreadable makes the message "unsupported".
+
+/** A message's envelope: who, when, which id, and the type that names its sub-object. */
+export const metaMessage = z.looseObject({
+  from: z.string(),
+  id: z.string(),
+  timestamp: z.string(),
+  type: z.string(),
+});
+export type MetaMessage = z.infer<typeof metaMessage>;
+
+export const metaMedia = z.looseObject({
   id: z.string(),
   mime_type: z.string().optional(),
   caption: z.string().optional(),
@@ -10,36 +22,36 @@ const media = z.looseObject({
   voice: z.boolean().optional(),
 });
 
-export const metaMessage = z.looseObject({
-  from: z.string(),
-  id: z.string(),
-  timestamp: z.string(),
-  type: z.string(),
-  text: z.looseObject({ body: z.string() }).optional(),
-  audio: media.optional(),
-  image: media.optional(),
-  document: media.optional(),
-  video: media.optional(),
-  sticker: media.optional(),
-  location: z
-    .looseObject({
-      latitude: z.number(),
-      longitude: z.number(),
-      name: z.string().optional(),
-      address: z.string().optional(),
-    })
-    .optional(),
-  contacts: z.array(z.looseObject({})).optional(),
-  interactive: z
-    .looseObject({
-      type: z.string(),
-      button_reply: z.looseObject({ id: z.string(), title: z.string() }).optional(),
-      list_reply: z.looseObject({ id: z.string(), title: z.string(), description: z.string().optional() }).optional(),
-    })
-    .optional(),
-  button: z.looseObject({ payload: z.string().optional(), text: z.string() }).optional(),
-  reaction: z.looseObject({ message_id: z.string(), emoji: z.string().optional() }).optional(),
+export const metaText = z.looseObject({ body: z.string() });
+
+export const metaLocation = z.looseObject({
+  latitude: z.number(),
+  longitude: z.number(),
+  name: z.string().optional(),
+  address: z.string().optional(),
 });
+
+export const metaContacts = z.array(z.looseObject({}));
+
+const reply = z.looseObject({ id: z.string(), title: z.string(), description: z.string().optional() });
+
+/** Interactive replies: buttons, list rows, WhatsApp Flows (nfm_reply); the subtype names the field. */
+export const metaInteractive = z.looseObject({
+  type: z.string(),
+  button_reply: reply.optional(),
+  list_reply: reply.optional(),
+  nfm_reply: z
+    .looseObject({ name: z.string().optional(), body: z.string().optional(), response_json: z.string().optional() })
+    .optional(),
+  /** Meta reports an interactive message it could not deliver whole with errors instead of content. */
+  errors: z.array(z.unknown()).optional(),
+});
+export type MetaInteractive = z.infer<typeof metaInteractive>;
+
+/** A quick-reply button of a template message. */
+export const metaButton = z.looseObject({ payload: z.string().optional(), text: z.string() });
+
+export const metaReaction = z.looseObject({ message_id: z.string(), emoji: z.string().optional() });
 
 export const metaStatus = z.looseObject({
   id: z.string(),
@@ -50,6 +62,7 @@ export const metaStatus = z.looseObject({
     .array(z.looseObject({ code: z.number(), title: z.string().optional(), message: z.string().optional() }))
     .optional(),
 });
+export type MetaStatus = z.infer<typeof metaStatus>;
 
 export const metaWebhook = z.looseObject({
   object: z.string(),
@@ -72,5 +85,21 @@ export const metaWebhook = z.looseObject({
     }),
   ),
 });
+export type MetaWebhook = z.infer<typeof metaWebhook>;
 
-export type MetaMessage = z.infer<typeof metaMessage>;
+// Answers of the Graph API to a send.
+
+/** {"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": "wamid..."}]} */
+export const metaSendAnswer = z
+  .looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) })
+  .transform((answer) => answer.messages[0]?.id);
+
+/** {"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}} */
+export const metaErrorAnswer = z
+  .looseObject({
+    error: z.looseObject({ message: z.string().optional(), code: z.union([z.number(), z.string()]).optional() }),
+  })
+  .transform(({ error }) => ({
+    message: error.message,
+    code: error.code === undefined ? undefined : String(error.code),
+  }));

@@ -195,14 +195,71 @@ describe("telegramAdapter.parse", () => {
     });
   });
 
-  it("ignores edits, channel posts, membership changes and unsupported contents", () => {
+  it("ignores edits, channel posts, membership changes and service messages", () => {
     expect(parse(telegramUpdate(telegramMessage({ text: "x", edit_date: 1 }), "edited_message"))).toEqual([
       { kind: "ignored", reason: "update edited_message" },
     ]);
     expect(parse(telegramUpdate(telegramMessage({ text: "x" }), "channel_post"))[0]).toMatchObject({ kind: "ignored" });
     expect(parse({ update_id: 3, my_chat_member: {} })).toEqual([{ kind: "ignored", reason: "update my_chat_member" }]);
-    expect(parse(telegramUpdate(telegramMessage({ dice: { emoji: "🎲", value: 4 } })))).toEqual([
-      { kind: "ignored", reason: "unsupported message content" },
+    expect(parse({ update_id: 4, my_chat_member: { chat: PRIVATE_CHAT, date: 1 } })).toEqual([
+      { kind: "ignored", reason: "update my_chat_member" },
+    ]);
+    expect(parse({ update_id: 5, inline_query: { id: "1", from: { id: 1 }, query: "x" } })).toEqual([
+      { kind: "ignored", reason: "update inline_query" },
+    ]);
+    expect(parse(telegramUpdate(telegramMessage({ new_chat_members: [{ id: 1, first_name: "Ana" }] })))).toEqual([
+      { kind: "ignored", reason: "service message new_chat_members" },
+    ]);
+  });
+
+  it("keeps contents it does not map, and contents that do not read, as unsupported messages", () => {
+    const message = telegramMessage({ dice: { emoji: "🎲", value: 4 } });
+    const update = telegramUpdate(message);
+    expect(parse(update)).toEqual([
+      expect.objectContaining({
+        kind: "message",
+        idempotencyKey: `${CHANNEL}:${update.update_id}`,
+        providerMessageId: `${PRIVATE_CHAT.id}:${message.message_id}`,
+        type: "unsupported",
+        content: { providerType: "dice", raw: message },
+      }),
+    ]);
+    const broken = telegramMessage({ text: 12 });
+    expect(parse(telegramUpdate(broken))[0]).toMatchObject({
+      type: "unsupported",
+      content: { providerType: "text", raw: broken },
+    });
+    expect(parse(telegramUpdate(telegramMessage({ photo: [] })))[0]).toMatchObject({
+      type: "unsupported",
+      content: { providerType: "photo" },
+    });
+  });
+
+  it("keeps an update kind it does not know as an unsupported message when it happens in a chat", () => {
+    const reaction = {
+      chat: PRIVATE_CHAT,
+      message_id: 12,
+      user: { id: PRIVATE_CHAT.id, is_bot: false, first_name: "Maria" },
+      date: 1_700_000_000,
+      old_reaction: [],
+      new_reaction: [{ type: "emoji", emoji: "👍" }],
+    };
+    expect(parse({ update_id: 6, message_reaction: reaction })).toEqual([
+      {
+        kind: "message",
+        idempotencyKey: `${CHANNEL}:6`,
+        providerMessageId: `${PRIVATE_CHAT.id}:message_reaction:6`,
+        from: { identity: { kind: "telegram", externalId: String(PRIVATE_CHAT.id) }, name: "Maria" },
+        timestamp: new Date(1_700_000_000_000),
+        type: "unsupported",
+        content: { providerType: "message_reaction", raw: reaction },
+      },
+    ]);
+    expect(parse({ update_id: 7, message_reaction: { ...reaction, chat: GROUP_CHAT } })).toEqual([
+      { kind: "ignored", reason: "supergroup chat" },
+    ]);
+    expect(parse({ update_id: 8, something_new: { id: 1 } })).toEqual([
+      { kind: "ignored", reason: "update something_new" },
     ]);
   });
 
@@ -211,7 +268,9 @@ describe("telegramAdapter.parse", () => {
     for (const body of ["{nope", "null", "42", {}, { update_id: 1.5 }, telegramUpdate(noId)]) {
       expect(() => parse(body), JSON.stringify(body)).toThrow(MalformedPayloadError);
     }
-    expect(() => parse(telegramUpdate(telegramMessage({ text: 12 })))).toThrow(MalformedPayloadError);
+    expect(() => parse({ update_id: 1, message: { ...telegramMessage(), chat: { id: "x" } } })).toThrow(
+      "message.chat.id: ",
+    );
   });
 });
 

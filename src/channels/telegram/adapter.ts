@@ -1,21 +1,39 @@
 import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
-import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
+import { acceptedMessageId, describeWith, ProviderError, providerFetch, readAnswer } from "../http";
+import {
+  type ContentReader,
+  contentReader,
+  epochDate,
+  type MessageContent,
+  presentReader,
+  unknownContentKey,
+  unsupported,
+} from "../inbound";
+import { parseJson } from "../parse";
 import type { ChannelSettings } from "../settings";
+import type { ChannelAdapter, InboundEvent, OutboundMessage, Sender } from "../types";
 import {
-  type ChannelAdapter,
-  type InboundEvent,
-  type InboundMessageEvent,
-  MalformedPayloadError,
-  type OutboundMessage,
-  type Sender,
-} from "../types";
-import {
+  ENVELOPE_OBJECTS,
+  NOT_MESSAGES,
+  SERVICE_FIELDS,
   type TelegramCallbackQuery,
   type TelegramChat,
   type TelegramMessage,
+  type TelegramUpdate,
   type TelegramUser,
+  telegramChatUpdate,
+  telegramContact,
+  telegramErrorAnswer,
+  telegramFile,
+  telegramLocation,
+  telegramPhoto,
+  telegramRetryAfter,
+  telegramSendAnswer,
+  telegramSticker,
+  telegramText,
   telegramUpdate,
+  telegramVenue,
 } from "./payload";
 
 // Telegram Bot API. Contacts are chats (identity kind "telegram", the chat id), never phones.
@@ -32,9 +50,17 @@ const config = z.object({
     .regex(/^[A-Za-z0-9_-]{1,256}$/, "Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -")
     .optional(),
 });
-type TelegramConfig = z.infer<typeof config>;
+export type TelegramConfig = z.infer<typeof config>;
 
 const GROUP_CHATS = new Set(["group", "supergroup", "channel"]);
+
+/** The Bot API method and its field for each kind of media we send. */
+const MEDIA_METHODS = {
+  image: ["sendPhoto", "photo"],
+  audio: ["sendAudio", "audio"],
+  video: ["sendVideo", "video"],
+  document: ["sendDocument", "document"],
+} as const;
 
 const fullName = (p: { first_name?: string; last_name?: string; username?: string }) =>
   [p.first_name, p.last_name].filter(Boolean).join(" ") || p.username || undefined;
@@ -46,68 +72,68 @@ function senderOf(chat: TelegramChat, from: TelegramUser | undefined): Sender {
   return { identity, name: (from && fullName(from)) ?? fullName(chat) };
 }
 
-type Content = Omit<InboundMessageEvent, "kind" | "idempotencyKey" | "providerMessageId" | "from" | "timestamp">;
+const captionOf = (m: TelegramMessage) => (typeof m.caption === "string" && m.caption ? m.caption : undefined);
 
-function contentOf(m: TelegramMessage): Content | null {
-  const caption = m.caption || undefined;
-  if (m.text !== undefined) return { type: "text", text: m.text };
-  if (m.photo && m.photo.length > 0) {
-    // Telegram sends every size it made; the last (largest) is the original.
-    const largest = m.photo.reduce((a, b) => (b.width * b.height >= a.width * a.height ? b : a));
+type Video = z.infer<typeof telegramFile>;
+const video = (v: Video, m: TelegramMessage): MessageContent => {
+  const caption = captionOf(m);
+  return {
+    type: "video",
+    text: caption,
+    media: { providerMediaId: v.file_id, mimeType: v.mime_type, filename: v.file_name, caption },
+  };
+};
+
+/** Every kind of content Switchboard maps, in the order the message's fields are tried. */
+const contentReaders: readonly ContentReader<TelegramMessage>[] = [
+  contentReader("text", telegramText, (text) => ({ type: "text", text })),
+  contentReader("photo", telegramPhoto, (sizes, m) => {
+    // Telegram sends every size it made; the largest is the original.
+    const largest = sizes.reduce((a, b) => (b.width * b.height >= a.width * a.height ? b : a));
+    const caption = captionOf(m);
     return { type: "image", text: caption, media: { providerMediaId: largest.file_id, caption } };
-  }
-  if (m.voice) {
-    return { type: "audio", media: { providerMediaId: m.voice.file_id, mimeType: m.voice.mime_type, voice: true } };
-  }
-  if (m.audio) {
+  }),
+  contentReader("voice", telegramFile, (voice) => ({
+    type: "audio",
+    media: { providerMediaId: voice.file_id, mimeType: voice.mime_type, voice: true },
+  })),
+  contentReader("audio", telegramFile, (audio, m) => {
+    const caption = captionOf(m);
     return {
       type: "audio",
       text: caption,
-      media: { providerMediaId: m.audio.file_id, mimeType: m.audio.mime_type, filename: m.audio.file_name, caption },
+      media: { providerMediaId: audio.file_id, mimeType: audio.mime_type, filename: audio.file_name, caption },
     };
-  }
+  }),
   // A GIF comes as animation (and, for old clients, also as document): it is a silent video.
-  const video = m.video ?? m.animation ?? m.video_note;
-  if (video) {
-    return {
-      type: "video",
-      text: caption,
-      media: { providerMediaId: video.file_id, mimeType: video.mime_type, filename: video.file_name, caption },
-    };
-  }
-  if (m.document) {
+  contentReader("video", telegramFile, video),
+  contentReader("animation", telegramFile, video),
+  contentReader("video_note", telegramFile, video),
+  contentReader("document", telegramFile, (document, m) => {
+    const caption = captionOf(m);
     return {
       type: "document",
       text: caption,
-      media: {
-        providerMediaId: m.document.file_id,
-        mimeType: m.document.mime_type,
-        filename: m.document.file_name,
-        caption,
-      },
+      media: { providerMediaId: document.file_id, mimeType: document.mime_type, filename: document.file_name, caption },
     };
-  }
-  if (m.sticker) {
-    const mimeType = m.sticker.is_video
-      ? "video/webm"
-      : m.sticker.is_animated
-        ? "application/x-tgsticker"
-        : "image/webp";
+  }),
+  contentReader("sticker", telegramSticker, (sticker) => {
+    const mimeType = sticker.is_video ? "video/webm" : sticker.is_animated ? "application/x-tgsticker" : "image/webp";
     return {
       type: "sticker",
-      media: { providerMediaId: m.sticker.file_id, mimeType },
-      ...(m.sticker.emoji ? { content: { emoji: m.sticker.emoji } } : {}),
+      media: { providerMediaId: sticker.file_id, mimeType },
+      ...(sticker.emoji ? { content: { emoji: sticker.emoji } } : {}),
     };
-  }
-  if (m.venue) {
-    const { latitude, longitude } = m.venue.location;
-    return { type: "location", content: { latitude, longitude, name: m.venue.title, address: m.venue.address } };
-  }
-  if (m.location) {
-    return { type: "location", content: { latitude: m.location.latitude, longitude: m.location.longitude } };
-  }
-  if (m.contact) {
-    const c = m.contact;
+  }),
+  contentReader("venue", telegramVenue, (venue) => {
+    const { latitude, longitude } = venue.location;
+    return { type: "location", content: { latitude, longitude, name: venue.title, address: venue.address } };
+  }),
+  contentReader("location", telegramLocation, ({ latitude, longitude }) => ({
+    type: "location",
+    content: { latitude, longitude },
+  })),
+  contentReader("contact", telegramContact, (c) => {
     // Shaped like the Cloud API's contacts (name.formatted_name, phones[].phone).
     const contact = {
       name: { formatted_name: fullName(c), first_name: c.first_name, last_name: c.last_name },
@@ -116,24 +142,33 @@ function contentOf(m: TelegramMessage): Content | null {
       ...(c.vcard ? { vcard: c.vcard } : {}),
     };
     return { type: "contact", content: { contacts: [contact] } };
-  }
-  return null;
-}
+  }),
+];
 
-function messageEvent(channelId: string, updateId: number, m: TelegramMessage, settings: ChannelSettings) {
-  if (GROUP_CHATS.has(m.chat.type) && settings.ignoreGroups) {
-    return { kind: "ignored" as const, reason: `${m.chat.type} chat` };
+const groupIgnored = (chat: TelegramChat, settings: ChannelSettings): InboundEvent | null =>
+  GROUP_CHATS.has(chat.type) && settings.ignoreGroups ? { kind: "ignored", reason: `${chat.type} chat` } : null;
+
+function inboundEvent(
+  channelId: string,
+  updateId: number,
+  m: TelegramMessage,
+  settings: ChannelSettings,
+): InboundEvent {
+  const ignored = groupIgnored(m.chat, settings);
+  if (ignored) return ignored;
+  const reader = presentReader(contentReaders, m);
+  if (!reader) {
+    const service = SERVICE_FIELDS.find((field) => m[field] !== undefined);
+    if (service) return { kind: "ignored", reason: `service message ${service}` };
   }
-  const content = contentOf(m);
-  if (!content) return { kind: "ignored" as const, reason: "unsupported message content" };
   return {
-    kind: "message" as const,
+    kind: "message",
     // Update ids are only unique per bot, and one bot is one channel.
     idempotencyKey: `${channelId}:${updateId}`,
     providerMessageId: `${m.chat.id}:${m.message_id}`,
     from: senderOf(m.chat, m.from),
-    timestamp: new Date(m.date * 1000),
-    ...content,
+    timestamp: epochDate(m.date),
+    ...(reader ? reader.read(m) : unsupported(unknownContentKey(m, ENVELOPE_OBJECTS), m)),
   };
 }
 
@@ -146,7 +181,8 @@ function callbackEvent(
   if (q.data === undefined) return { kind: "ignored", reason: "callback query without data (game)" };
   // Without the message (inline mode) the press came from the user's private chat with the bot.
   const chat: TelegramChat = q.message?.chat ?? { id: q.from.id, type: "private" };
-  if (GROUP_CHATS.has(chat.type) && settings.ignoreGroups) return { kind: "ignored", reason: `${chat.type} chat` };
+  const ignored = groupIgnored(chat, settings);
+  if (ignored) return ignored;
   const button = q.message?.reply_markup?.inline_keyboard?.flat().find((b) => b.callback_data === q.data);
   return {
     kind: "message",
@@ -162,19 +198,45 @@ function callbackEvent(
   };
 }
 
-function request(chatId: string | number, message: OutboundMessage): { method: string; body: Record<string, unknown> } {
+/** An update kind Switchboard does not know: a customer's message when it names a chat, else ignored. */
+function otherEvent(
+  channelId: string,
+  update: Record<string, unknown> & { update_id: number },
+  settings: ChannelSettings,
+): InboundEvent {
+  const kind = Object.keys(update).find((key) => key !== "update_id") ?? "empty update";
+  const value = update[kind];
+  const inChat = NOT_MESSAGES.has(kind) ? undefined : telegramChatUpdate.safeParse(value);
+  if (!inChat?.success) return { kind: "ignored", reason: `update ${kind}` };
+  const { chat, from, user, date } = inChat.data;
+  const ignored = groupIgnored(chat, settings);
+  if (ignored) return ignored;
+  return {
+    kind: "message",
+    idempotencyKey: `${channelId}:${update.update_id}`,
+    providerMessageId: `${chat.id}:${kind}:${update.update_id}`,
+    from: senderOf(chat, from ?? user),
+    timestamp: epochDate(date),
+    ...unsupported(kind, value),
+  };
+}
+
+function inboundEvents(channelId: string, update: TelegramUpdate, settings: ChannelSettings): InboundEvent[] {
+  if (update.message) return [inboundEvent(channelId, update.update_id, update.message, settings)];
+  if (update.callback_query) return [callbackEvent(channelId, update.update_id, update.callback_query, settings)];
+  return [otherEvent(channelId, update, settings)];
+}
+
+function requestBody(
+  chatId: string | number,
+  message: OutboundMessage,
+): { method: string; body: Record<string, unknown> } {
   switch (message.kind) {
     case "text":
       return { method: "sendMessage", body: { chat_id: chatId, text: message.text } };
     case "media": {
       const caption = message.caption ? { caption: message.caption } : {};
-      const method = {
-        image: ["sendPhoto", "photo"],
-        audio: ["sendAudio", "audio"],
-        video: ["sendVideo", "video"],
-        document: ["sendDocument", "document"],
-      }[message.mediaType];
-      const [name, field] = method as [string, string];
+      const [name, field] = MEDIA_METHODS[message.mediaType];
       return { method: name, body: { chat_id: chatId, [field]: message.mediaUrl, ...caption } };
     }
     case "template":
@@ -194,20 +256,11 @@ function withRetryAfter(fetcher: typeof fetch): typeof fetch {
     const response = await fetcher(input, init);
     if (response.status !== 429 || response.headers.has("retry-after")) return response;
     const text = await response.text();
-    const retryAfter = (jsonOrEmpty(text).parameters as { retry_after?: unknown } | undefined)?.retry_after;
+    const retryAfter = readAnswer(text, telegramRetryAfter);
     const headers = new Headers(response.headers);
-    if (typeof retryAfter === "number" && Number.isFinite(retryAfter)) headers.set("retry-after", String(retryAfter));
+    if (retryAfter !== undefined) headers.set("retry-after", String(retryAfter));
     return new Response(text, { status: response.status, statusText: response.statusText, headers });
   }) as typeof fetch;
-}
-
-/** Telegram errors: {"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}. */
-function describe(text: string): { message?: string; code?: string } {
-  const json = jsonOrEmpty(text);
-  return {
-    message: typeof json.description === "string" ? json.description : undefined,
-    code: typeof json.error_code === "number" ? String(json.error_code) : undefined,
-  };
 }
 
 export const telegramAdapter: ChannelAdapter<TelegramConfig> = {
@@ -221,6 +274,7 @@ export const telegramAdapter: ChannelAdapter<TelegramConfig> = {
 
   // setWebhook(url = webhook, secret_token = secretToken), unless the channel's config sets its own
   // secretToken: then that one is what Telegram must send.
+  webhookRoutes: [{ method: "POST" }],
   webhookUrls: (publicUrl, channelId, webhookSecret) => ({
     webhook: `${publicUrl}/webhooks/telegram/${channelId}`,
     secretToken: webhookSecret,
@@ -233,26 +287,7 @@ export const telegramAdapter: ChannelAdapter<TelegramConfig> = {
   },
 
   parse(request, _cfg, settings) {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      throw new MalformedPayloadError("body is not JSON");
-    }
-    const parsed = telegramUpdate.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new MalformedPayloadError(
-        issue ? `${issue.path.join(".") || "update"}: ${issue.message}` : "not an Update",
-      );
-    }
-    const update = parsed.data;
-    if (update.message) return [messageEvent(request.channelId, update.update_id, update.message, settings)];
-    if (update.callback_query) {
-      return [callbackEvent(request.channelId, update.update_id, update.callback_query, settings)];
-    }
-    const kind = Object.keys(update).find((key) => key !== "update_id") ?? "empty update";
-    return [{ kind: "ignored", reason: `update ${kind}` }];
+    return inboundEvents(request.channelId, parseJson(request.rawBody, telegramUpdate), settings);
   },
 
   async send(ctx, cfg, to, message) {
@@ -264,23 +299,14 @@ export const telegramAdapter: ChannelAdapter<TelegramConfig> = {
     }
     const externalId = to.identity.externalId;
     const chatId = /^-?\d{1,15}$/.test(externalId) ? Number(externalId) : externalId;
-    const { method, body } = request(chatId, message);
+    const { method, body } = requestBody(chatId, message);
     const response = await providerFetch(
       withRetryAfter(ctx.fetch),
       `${ctx.baseUrl}/bot${cfg.botToken ?? ""}/${method}`,
       { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
-      { describe },
+      { describe: describeWith(telegramErrorAnswer) },
     );
-    const json = jsonOrEmpty(await response.text());
-    const result = json.result as { message_id?: unknown } | undefined;
-    if (json.ok !== true || typeof result?.message_id !== "number") {
-      // The send may have gone out: failing it is safer than sending it twice.
-      throw new ProviderError(describe(JSON.stringify(json)).message ?? "Telegram answered without a message id", {
-        status: response.status,
-        retryable: false,
-        code: describe(JSON.stringify(json)).code ?? "no_message_id",
-      });
-    }
-    return { providerMessageId: `${externalId}:${result.message_id}` };
+    const messageId = await acceptedMessageId("Telegram", response, telegramSendAnswer);
+    return { providerMessageId: `${externalId}:${messageId}` };
   },
 };

@@ -202,12 +202,46 @@ describe("Twilio parse", () => {
   });
 
   it("ignores an empty message and a sender that is not a phone number", () => {
-    expect(parse("sms", twilioWhatsAppParams(accountSid(), { Body: "", MessageType: "unsupported" }))).toEqual([
-      { kind: "ignored", reason: "message without content (MessageType unsupported)" },
+    expect(parse("sms", twilioInboundParams(accountSid(), { Body: "" }))).toEqual([
+      { kind: "ignored", reason: "empty message" },
+    ]);
+    expect(parse("sms", twilioWhatsAppParams(accountSid(), { Body: "", MessageType: "text" }))).toEqual([
+      { kind: "ignored", reason: "empty message" },
     ]);
     expect(parse("sms", twilioInboundParams(accountSid(), { From: "MyBrand" }))[0]).toMatchObject({
       kind: "ignored",
     });
+  });
+
+  it("keeps a number libphonenumber does not know, marked unverified", () => {
+    const [event] = parse("sms", twilioWhatsAppParams(accountSid(), { From: "whatsapp:+972987654321" }));
+    expect(event).toMatchObject({ kind: "message", from: { phone: "+972987654321", phoneVerified: false } });
+  });
+
+  it("keeps a message without a body of a type it does not map, or whose content does not read, as unsupported", () => {
+    const unsupported = twilioWhatsAppParams(accountSid(), { Body: "", MessageType: "unsupported" });
+    expect(parse("sms", unsupported)).toEqual([
+      {
+        kind: "message",
+        idempotencyKey: unsupported.MessageSid,
+        providerMessageId: unsupported.MessageSid,
+        from: { phone: "+5511987654321", name: "Maria Cliente" },
+        timestamp: expect.any(Date),
+        type: "unsupported",
+        content: { providerType: "unsupported", raw: unsupported },
+      },
+    ]);
+    const account = accountSid();
+    for (const [params, providerType] of [
+      [twilioInboundParams(account, { NumMedia: "2", MediaUrl0: "https://x/1" }), "media"],
+      [twilioInboundParams(account, { NumMedia: "many" }), "media"],
+      [twilioWhatsAppParams(account, { Latitude: "north", Longitude: "1" }), "location"],
+      [twilioWhatsAppParams(account, { Body: "", MessageType: "interactive" }), "interactive"],
+    ] as const) {
+      expect(parse("sms", params), JSON.stringify(params)).toEqual([
+        expect.objectContaining({ kind: "message", type: "unsupported", content: { providerType, raw: params } }),
+      ]);
+    }
   });
 
   it("maps status callbacks; queued, accepted and sending are ignored", () => {
@@ -252,18 +286,12 @@ describe("Twilio parse", () => {
     const { MessageSid: _sid, ...noSid } = twilioInboundParams(account);
     expect(() => parse("sms", noSid)).toThrow(MalformedPayloadError);
     expect(() => parse("sms", JSON.stringify({ MessageSid: "SM1" }))).toThrow(MalformedPayloadError);
-    expect(() => parse("sms", twilioInboundParams(account, { NumMedia: "2", MediaUrl0: "https://x/1" }))).toThrow(
-      /MediaUrl1/,
-    );
-    expect(() => parse("sms", twilioInboundParams(account, { NumMedia: "many" }))).toThrow(MalformedPayloadError);
-    expect(() => parse("sms", twilioWhatsAppParams(account, { Latitude: "north", Longitude: "1" }))).toThrow(
-      MalformedPayloadError,
-    );
+    expect(() => parse("sms", { ...twilioInboundParams(account), From: "" })).toThrow("From: ");
     const { MessageSid: _s, ...statusNoSid } = twilioStatusParams(account, messageSid(), "sent");
     expect(() => parse("sms-status", statusNoSid)).toThrow(MalformedPayloadError);
     const { MessageStatus: _m, ...statusNoStatus } = twilioStatusParams(account, messageSid(), "sent");
     expect(() => parse("sms-status", statusNoStatus)).toThrow(MalformedPayloadError);
-    expect(() => parse("sms-status", "")).toThrow(MalformedPayloadError);
+    expect(() => parse("sms-status", "")).toThrow("MessageSid: ");
   });
 });
 

@@ -2,18 +2,19 @@
 // client (~550 KiB gzip). This module needs node:crypto, url and querystring (nodejs_compat).
 import { validateRequest } from "twilio/lib/webhooks/webhooks";
 import * as z from "zod";
-import { normalizePhone } from "@/platform/phone";
-import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
+import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
+import { type MessageContent, phoneSender, unsupported } from "../inbound";
+import { parseForm } from "../parse";
+import type { ChannelAdapter, DeliveryStatus, InboundEvent, InboundMessageEvent, OutboundMessage } from "../types";
 import {
-  type ChannelAdapter,
-  type DeliveryStatus,
-  type InboundEvent,
-  type InboundMessageEvent,
-  MalformedPayloadError,
-  type Media,
-  type OutboundMessage,
-} from "../types";
-import { parseForm, signedParams, type TwilioInbound, twilioInbound, twilioStatus } from "./payload";
+  signedParams,
+  type TwilioInbound,
+  type TwilioStatus,
+  twilioErrorAnswer,
+  twilioInbound,
+  twilioSendAnswer,
+  twilioStatus,
+} from "./payload";
 
 const config = z.object({
   /** Signs every webhook (X-Twilio-Signature) and, with the account SID, authenticates sends. */
@@ -22,7 +23,7 @@ const config = z.object({
   /** The sender: +14155550100 for SMS, whatsapp:+14155238886 for WhatsApp over Twilio. */
   phoneNumber: z.string().min(1).optional(),
 });
-type TwilioConfig = z.infer<typeof config>;
+export type TwilioConfig = z.infer<typeof config>;
 
 const WHATSAPP = "whatsapp:";
 const isWhatsApp = (phoneNumber: string | undefined) => phoneNumber?.toLowerCase().startsWith(WHATSAPP) ?? false;
@@ -52,73 +53,79 @@ function mediaSid(url: string): string | undefined {
   return last && /^ME[0-9a-f]{32}$/i.test(last) ? last : undefined;
 }
 
-function inboundEvents(params: TwilioInbound): InboundEvent[] {
-  const phone = normalizePhone(params.From);
-  if (!phone) return [{ kind: "ignored", reason: "sender is not a phone number" }];
-  const sid = params.MessageSid;
-  const from = { phone, name: params.ProfileName || undefined };
-  const timestamp = new Date(); // Twilio's webhook carries no time of its own.
-  const text = params.Body || undefined;
-  const base = { kind: "message" as const, from, timestamp };
-
-  const count = Number(params.NumMedia ?? 0);
-  if (count > 0) {
-    // The first media is the message (with its body as caption); every further media is a
-    // message of its own, keyed by the MessageSid and its index.
-    const events: InboundEvent[] = [];
-    for (let i = 0; i < Math.min(count, MAX_MEDIA); i++) {
-      const url = params[`MediaUrl${i}`];
-      if (typeof url !== "string" || !url)
-        throw new MalformedPayloadError(`NumMedia is ${count} but MediaUrl${i} is missing`);
-      const contentType = params[`MediaContentType${i}`];
-      const mimeType = typeof contentType === "string" && contentType ? contentType : undefined;
-      const id = i === 0 ? sid : `${sid}:${i}`;
-      const type = params.MessageType === "sticker" && i === 0 ? "sticker" : mediaType(mimeType);
-      const caption = i === 0 ? text : undefined;
-      const media: Media = { url, providerMediaId: mediaSid(url), mimeType, caption };
-      events.push({ ...base, idempotencyKey: id, providerMessageId: id, type, media, text: caption });
-    }
-    return events;
+/** One event per media: the first is the message (its body the caption), each further one keyed by index. */
+function mediaContents(params: TwilioInbound, count: number, text: string | undefined): MessageContent[] | null {
+  const contents: MessageContent[] = [];
+  for (let i = 0; i < Math.min(count, MAX_MEDIA); i++) {
+    const url = params[`MediaUrl${i}`];
+    if (typeof url !== "string" || !url) return null;
+    const contentType = params[`MediaContentType${i}`];
+    const mimeType = typeof contentType === "string" && contentType ? contentType : undefined;
+    const type = params.MessageType === "sticker" && i === 0 ? "sticker" : mediaType(mimeType);
+    const caption = i === 0 ? text : undefined;
+    contents.push({ type, media: { url, providerMediaId: mediaSid(url), mimeType, caption }, text: caption });
   }
-
-  const message = { ...base, idempotencyKey: sid, providerMessageId: sid };
-  if (params.Latitude !== undefined || params.Longitude !== undefined) {
-    const latitude = Number(params.Latitude);
-    const longitude = Number(params.Longitude);
-    if (!params.Latitude || !params.Longitude || !Number.isFinite(latitude) || !Number.isFinite(longitude)) {
-      throw new MalformedPayloadError("a location needs numeric Latitude and Longitude");
-    }
-    return [
-      {
-        ...message,
-        type: "location",
-        content: {
-          latitude,
-          longitude,
-          ...(params.Label ? { name: params.Label } : {}),
-          ...(params.Address ? { address: params.Address } : {}),
-        },
-      },
-    ];
-  }
-  if (params.ButtonText) {
-    return [
-      {
-        ...message,
-        type: "interactive",
-        text: params.ButtonText,
-        content: { replyId: params.ButtonPayload || params.ButtonText, title: params.ButtonText },
-      },
-    ];
-  }
-  if (text === undefined) {
-    return [{ kind: "ignored", reason: `message without content (MessageType ${params.MessageType ?? "unknown"})` }];
-  }
-  return [{ ...message, type: "text", text }];
+  return contents;
 }
 
-function statusEvents(rawBody: string): InboundEvent[] {
-  const params = parseForm(twilioStatus, rawBody);
+function locationContent(params: TwilioInbound): MessageContent | null {
+  const latitude = Number(params.Latitude);
+  const longitude = Number(params.Longitude);
+  if (!params.Latitude || !params.Longitude || !Number.isFinite(latitude) || !Number.isFinite(longitude)) return null;
+  return {
+    type: "location",
+    content: {
+      latitude,
+      longitude,
+      ...(params.Label ? { name: params.Label } : {}),
+      ...(params.Address ? { address: params.Address } : {}),
+    },
+  };
+}
+
+/** Twilio's MessageType (WhatsApp only) when it says more than "text", else what we found. */
+const typeOf = (params: TwilioInbound, found: string) =>
+  params.MessageType && params.MessageType !== "text" ? params.MessageType : found;
+
+/** What the message says; null when it says nothing (an empty SMS). */
+function contentOf(params: TwilioInbound): MessageContent | MessageContent[] | null {
+  const text = params.Body || undefined;
+  const media = params.NumMedia;
+  const count = media === undefined ? 0 : /^\d{1,2}$/.test(media) ? Number(media) : Number.NaN;
+  if (count !== 0) {
+    // A NumMedia or MediaUrl<n> that does not read is still the customer's message.
+    return (count > 0 && mediaContents(params, count, text)) || unsupported(typeOf(params, "media"), params);
+  }
+  if (params.Latitude !== undefined || params.Longitude !== undefined) {
+    return locationContent(params) ?? unsupported(typeOf(params, "location"), params);
+  }
+  if (params.ButtonText) {
+    return {
+      type: "interactive",
+      text: params.ButtonText,
+      content: { replyId: params.ButtonPayload || params.ButtonText, title: params.ButtonText },
+    };
+  }
+  if (text !== undefined) return { type: "text", text };
+  // No body and nothing else we read: a WhatsApp message of a type we do not map (Twilio says
+  // MessageType "unsupported", "interactive", ...), or an SMS without text.
+  return params.MessageType && params.MessageType !== "text" ? unsupported(params.MessageType, params) : null;
+}
+
+function inboundEvents(params: TwilioInbound): InboundEvent[] {
+  const from = phoneSender(params.From, params.ProfileName || undefined);
+  if (!from) return [{ kind: "ignored", reason: "sender is not a phone number" }];
+  const content = contentOf(params);
+  if (!content) return [{ kind: "ignored", reason: "empty message" }];
+  const sid = params.MessageSid;
+  const timestamp = new Date(); // Twilio's webhook carries no time of its own.
+  return (Array.isArray(content) ? content : [content]).map((c, i) => {
+    const id = i === 0 ? sid : `${sid}:${i}`;
+    return { kind: "message", idempotencyKey: id, providerMessageId: id, from, timestamp, ...c };
+  });
+}
+
+function statusEvents(params: TwilioStatus): InboundEvent[] {
   const raw = params.MessageStatus.toLowerCase();
   const status = statuses[raw];
   if (!status) return [{ kind: "ignored", reason: `status ${raw}` }];
@@ -142,7 +149,7 @@ function statusEvents(rawBody: string): InboundEvent[] {
   ];
 }
 
-function messageParams(message: OutboundMessage): Record<string, string> {
+function requestBody(message: OutboundMessage): Record<string, string> {
   switch (message.kind) {
     case "text":
       return { Body: message.text };
@@ -173,6 +180,10 @@ export const twilioAdapter: ChannelAdapter<TwilioConfig> = {
   sendFields: ["accountSid", "phoneNumber"],
   serviceWindow: (cfg) => isWhatsApp(cfg.phoneNumber),
 
+  webhookRoutes: [
+    { method: "POST", route: "sms" },
+    { method: "POST", route: "sms-status" },
+  ],
   webhookUrls: (publicUrl, channelId) => ({
     sms: `${publicUrl}/webhooks/twilio/${channelId}/sms`,
     status: `${publicUrl}/webhooks/twilio/${channelId}/sms-status`,
@@ -193,9 +204,9 @@ export const twilioAdapter: ChannelAdapter<TwilioConfig> = {
   parse(request) {
     switch (request.route) {
       case "sms":
-        return inboundEvents(parseForm(twilioInbound, request.rawBody));
+        return inboundEvents(parseForm(request.rawBody, twilioInbound));
       case "sms-status":
-        return statusEvents(request.rawBody);
+        return statusEvents(parseForm(request.rawBody, twilioStatus));
       default:
         return [{ kind: "ignored", reason: `route ${request.route ?? "(none)"}` }];
     }
@@ -214,7 +225,7 @@ export const twilioAdapter: ChannelAdapter<TwilioConfig> = {
     const form = new URLSearchParams({
       To: isWhatsApp(cfg.phoneNumber) ? `${WHATSAPP}${to.phone}` : to.phone,
       From: cfg.phoneNumber,
-      ...messageParams(message),
+      ...requestBody(message),
       StatusCallback: `${ctx.publicUrl}/webhooks/twilio/${ctx.channelId}/sms-status`,
     });
     const response = await providerFetch(
@@ -229,19 +240,8 @@ export const twilioAdapter: ChannelAdapter<TwilioConfig> = {
         },
         body: form.toString(),
       },
-      {
-        // {code, message, more_info, status}: https://www.twilio.com/docs/usage/twilios-response#response-formats-exceptions
-        describe: (text) => {
-          const error = jsonOrEmpty(text) as { code?: number | string; message?: string };
-          return {
-            message: typeof error.message === "string" ? error.message : undefined,
-            code: error.code === undefined || error.code === null ? undefined : String(error.code),
-          };
-        },
-      },
+      { describe: describeWith(twilioErrorAnswer) },
     );
-    const json = jsonOrEmpty(await response.text()) as { sid?: unknown };
-    if (typeof json.sid !== "string" || !json.sid) throw new Error("Twilio answered without a message sid");
-    return { providerMessageId: json.sid };
+    return { providerMessageId: await acceptedMessageId("Twilio", response, twilioSendAnswer) };
   },
 };

@@ -1,9 +1,10 @@
 import * as z from "zod";
-import { MalformedPayloadError } from "../types";
 
 // The subset of Twilio's Messaging webhooks that Switchboard reads. Twilio posts
 // application/x-www-form-urlencoded, so every value is a string. Unknown parameters pass through
-// (Twilio adds parameters without notice); missing required ones make the body malformed.
+// (Twilio adds parameters without notice); a missing MessageSid or From makes the body malformed.
+// The content parameters (NumMedia and MediaUrl<n>, Latitude and Longitude) are read by the
+// adapter: content it cannot read makes the message "unsupported", not malformed.
 // https://www.twilio.com/docs/messaging/guides/webhook-request
 // https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks
 
@@ -17,10 +18,7 @@ export const twilioInbound = z.looseObject({
   From: z.string().min(1),
   To: optional,
   Body: optional,
-  NumMedia: z
-    .string()
-    .regex(/^\d{1,2}$/, "NumMedia must be a small number")
-    .optional(),
+  NumMedia: optional,
   // WhatsApp only: the sender's profile name, a shared location, a quick-reply button tapped.
   ProfileName: optional,
   WaId: optional,
@@ -43,11 +41,6 @@ export const twilioStatus = z.looseObject({
 });
 export type TwilioStatus = z.infer<typeof twilioStatus>;
 
-/** Form body → parameters (the last value wins for a repeated name; Twilio repeats none). */
-export function formParams(rawBody: string): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(rawBody));
-}
-
 /** Form body → parameters as the signature validator wants them (repeated names as arrays). */
 export function signedParams(rawBody: string): Record<string, string | string[]> {
   const params: Record<string, string | string[]> = {};
@@ -58,11 +51,15 @@ export function signedParams(rawBody: string): Record<string, string | string[]>
   return params;
 }
 
-export function parseForm<T>(schema: z.ZodType<T>, rawBody: string): T {
-  const parsed = schema.safeParse(formParams(rawBody));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new MalformedPayloadError(issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "unexpected shape");
-  }
-  return parsed.data;
-}
+// Answers of the REST API to a send.
+
+/** The Message resource: {"sid": "SM...", "status": "queued", ...} */
+export const twilioSendAnswer = z.looseObject({ sid: z.string().min(1) }).transform((answer) => answer.sid);
+
+/** {"code", "message", "more_info", "status"}: https://www.twilio.com/docs/usage/twilios-response#response-formats-exceptions */
+export const twilioErrorAnswer = z
+  .looseObject({ code: z.unknown().optional(), message: z.unknown().optional() })
+  .transform((answer) => ({
+    message: typeof answer.message === "string" ? answer.message : undefined,
+    code: typeof answer.code === "number" || typeof answer.code === "string" ? String(answer.code) : undefined,
+  }));

@@ -155,17 +155,63 @@ describe("zapiAdapter.parse", () => {
     });
   });
 
-  it("ignores senders without a phone number and contents it does not handle", () => {
+  it("files a sender hidden behind a LID under that LID, and ignores notifications", () => {
     expect(parse(zapiReceivedPayload({ phone: "81896604192873@lid", text: { message: "x" } }))).toEqual([
-      { kind: "ignored", reason: "sender is not a phone number" },
+      expect.objectContaining({
+        kind: "message",
+        from: { identity: { kind: "zapi", externalId: "81896604192873@lid" }, name: "Maria Cliente" },
+        type: "text",
+        text: "x",
+      }),
     ]);
     // A content object replaces the builder's default text: these callbacks carry no content.
     expect(parse(zapiReceivedPayload({ notification: "MISSED_CALL" }))).toEqual([
       { kind: "ignored", reason: "notification MISSED_CALL" },
     ]);
-    expect(parse(zapiReceivedPayload({ pollVote: { pollMessageId: "x", options: [] } }))).toEqual([
-      { kind: "ignored", reason: "unsupported message content" },
+    expect(parse(zapiReceivedPayload({ waitingMessage: true }))).toEqual([
+      { kind: "ignored", reason: "message not yet decrypted (waitingMessage)" },
     ]);
+    expect(parse(zapiReceivedPayload({ phone: "12345", text: { message: "x" } }))).toEqual([
+      { kind: "ignored", reason: "sender is not a phone number" },
+    ]);
+  });
+
+  it("keeps a number libphonenumber does not know, marked unverified", () => {
+    expect(parse(zapiReceivedPayload({ phone: "972987654321", text: { message: "shalom" } }))[0]).toMatchObject({
+      kind: "message",
+      from: { phone: "+972987654321", phoneVerified: false },
+      text: "shalom",
+    });
+    expect(parse(zapiReceivedPayload())[0]).toMatchObject({ from: { phone: "+5511987654321" } });
+    expect(parse(zapiReceivedPayload())[0]).not.toHaveProperty("from.phoneVerified");
+  });
+
+  it("keeps contents it does not map, and contents that do not read, as unsupported messages", () => {
+    const vote = zapiReceivedPayload({ pollVote: { pollMessageId: "x", options: [] } });
+    expect(parse(vote)).toEqual([
+      {
+        kind: "message",
+        idempotencyKey: vote.messageId,
+        providerMessageId: vote.messageId,
+        from: { phone: "+5511987654321", name: "Maria Cliente" },
+        timestamp: new Date(vote.momment),
+        type: "unsupported",
+        content: { providerType: "pollVote", raw: vote },
+      },
+    ]);
+    const unreadable = zapiReceivedPayload({ image: { caption: "sem url", mimeType: "image/jpeg" } });
+    expect(parse(unreadable)[0]).toMatchObject({
+      kind: "message",
+      type: "unsupported",
+      content: { providerType: "image", raw: unreadable },
+    });
+    expect(parse(zapiReceivedPayload({ text: { message: 42 } }))[0]).toMatchObject({
+      type: "unsupported",
+      content: { providerType: "text" },
+    });
+    // A content object replaces the builder's default text: this one has no content at all.
+    const bare = zapiReceivedPayload({});
+    expect(parse(bare)[0]).toMatchObject({ type: "unsupported", content: { providerType: "unknown", raw: bare } });
   });
 
   it("turns a status callback into one status event per id", () => {
@@ -203,7 +249,8 @@ describe("zapiAdapter.parse", () => {
     for (const body of ["{nope", "null", "[]", { text: { message: "x" } }, noId, zapiReceivedPayload({ phone: "" })]) {
       expect(() => parse(body), JSON.stringify(body)).toThrow(MalformedPayloadError);
     }
-    expect(() => parse(zapiReceivedPayload({ text: { message: 42 } }))).toThrow(MalformedPayloadError);
+    expect(() => parse(zapiReceivedPayload({ momment: "yesterday" }))).toThrow("momment: ");
+    expect(() => parse("{nope")).toThrow("body is not JSON");
     expect(() => parse(zapiStatusPayload("A1" as unknown as string[], "READ"))).toThrow(MalformedPayloadError);
   });
 });
@@ -314,7 +361,7 @@ describe("zapiAdapter.send", () => {
     const cfg = credentials();
     await scriptFake(`/zapi/instances/${cfg.instanceId}/`, [{ status: 200, body: { value: false } }]);
     const error = await sendError(zapiAdapter.send(ctx(), cfg, { phone: "+5511987654321" }, text));
-    expect(error.options).toMatchObject({ retryable: false, code: "no_message_id" });
+    expect(error.options).toMatchObject({ status: 200, retryable: false, code: "accepted_without_id" });
   });
 });
 

@@ -1,19 +1,39 @@
 import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
-import { normalizePhone } from "@/platform/phone";
-import { jsonOrEmpty, ProviderError, providerFetch } from "../http";
-import type { ChannelSettings } from "../settings";
+import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
 import {
-  type ChannelAdapter,
-  type DeliveryStatus,
-  type InboundEvent,
-  type InboundMessageEvent,
-  MalformedPayloadError,
-  type OutboundMessage,
-  type Recipient,
-  type Sender,
-} from "../types";
-import { type ZapiReceived, zapiCallback, zapiReceived, zapiStatus } from "./payload";
+  type ContentReader,
+  contentReader,
+  epochDate,
+  phoneSender,
+  presentReader,
+  unknownContentKey,
+  unsupported,
+} from "../inbound";
+import { parseJson, parseValue } from "../parse";
+import type { ChannelSettings } from "../settings";
+import type { ChannelAdapter, DeliveryStatus, InboundEvent, OutboundMessage, Recipient, Sender } from "../types";
+import {
+  type ZapiCallback,
+  type ZapiReceived,
+  type ZapiStatus,
+  zapiAudio,
+  zapiButtonsResponse,
+  zapiCallback,
+  zapiContact,
+  zapiDocument,
+  zapiErrorAnswer,
+  zapiImage,
+  zapiListResponse,
+  zapiLocation,
+  zapiReaction,
+  zapiReceived,
+  zapiSendAnswer,
+  zapiStatus,
+  zapiSticker,
+  zapiText,
+  zapiVideo,
+} from "./payload";
 
 // Z-API (api.z-api.io) drives a WhatsApp Web session: no templates, no 24-hour window, and no
 // webhook signatures. Its webhook URL carries a per-channel secret instead, checked in verify().
@@ -23,7 +43,7 @@ const config = z.object({
   /** The account security token, sent as the Client-Token header. */
   clientToken: z.string().min(1).optional(),
 });
-type ZapiConfig = z.infer<typeof config>;
+export type ZapiConfig = z.infer<typeof config>;
 
 const statuses: Record<string, DeliveryStatus> = {
   SENT: "sent",
@@ -38,12 +58,6 @@ const blank = (value: string | null | undefined): string | undefined => (value ?
 const isGroupChat = (m: ZapiReceived) =>
   Boolean(m.isGroup) || /-group$|@g\.us$/.test(m.phone) || Boolean(m.isNewsletter) || m.phone.endsWith("@newsletter");
 
-function timestampOf(momment: number | null | undefined): Date {
-  if (typeof momment !== "number" || !Number.isFinite(momment) || momment <= 0) return new Date();
-  // Z-API sends milliseconds; a value in seconds would land in 1970.
-  return new Date(momment < 1e12 ? momment * 1000 : momment);
-}
-
 function senderOf(m: ZapiReceived): Sender | null {
   // Our own phone's messages carry the chat partner in chatName; senderName is ourselves.
   const rawName = m.fromMe ? m.chatName : (m.senderName ?? m.chatName);
@@ -53,88 +67,80 @@ function senderOf(m: ZapiReceived): Sender | null {
     // A group is the conversation: the contact is the group, answered by its id.
     return { identity: { kind: "zapi", externalId: m.phone }, name: blank(m.chatName) };
   }
-  // Numbers hidden behind a WhatsApp LID ("<digits>@lid") are not phone numbers.
-  if (m.phone.endsWith("@lid")) return null;
-  const phone = normalizePhone(m.phone);
-  return phone ? { phone, name } : null;
+  // A number WhatsApp hides behind a LID ("<digits>@lid") is no phone number, but the person is
+  // still a customer: the LID names the conversation, and Z-API answers it by that id.
+  if (m.phone.endsWith("@lid")) return { identity: { kind: "zapi", externalId: m.phone }, name };
+  return phoneSender(m.phone, name);
 }
 
-type Content = Omit<InboundMessageEvent, "kind" | "idempotencyKey" | "providerMessageId" | "from" | "timestamp">;
-
-function contentOf(m: ZapiReceived): Content | null {
-  if (m.reaction) {
-    const emoji = blank(m.reaction.value);
-    return { type: "reaction", text: emoji, content: { emoji, messageId: m.reaction.referencedMessage.messageId } };
-  }
-  if (m.buttonsResponseMessage) {
-    const { buttonId, message } = m.buttonsResponseMessage;
+/** Every kind of content Switchboard maps, in the order Z-API's fields are tried. */
+const contentReaders: readonly ContentReader<ZapiReceived>[] = [
+  contentReader("reaction", zapiReaction, (reaction) => {
+    const emoji = blank(reaction.value);
+    return { type: "reaction", text: emoji, content: { emoji, messageId: reaction.referencedMessage.messageId } };
+  }),
+  contentReader("buttonsResponseMessage", zapiButtonsResponse, ({ buttonId, message }) => {
     const title = blank(message) ?? blank(buttonId);
     return { type: "interactive", text: title, content: { replyId: blank(buttonId), title } };
-  }
-  if (m.listResponseMessage) {
-    const { selectedRowId, title, message } = m.listResponseMessage;
+  }),
+  contentReader("listResponseMessage", zapiListResponse, ({ selectedRowId, title, message }) => {
     const text = blank(title) ?? blank(message) ?? blank(selectedRowId);
     return { type: "interactive", text, content: { replyId: blank(selectedRowId), title: text } };
-  }
-  if (m.text) return { type: "text", text: m.text.message };
-  if (m.image) {
-    const caption = blank(m.image.caption);
-    return {
-      type: "image",
-      text: caption,
-      media: { url: m.image.imageUrl, mimeType: blank(m.image.mimeType), caption },
-    };
-  }
-  if (m.audio) {
-    return {
-      type: "audio",
-      media: { url: m.audio.audioUrl, mimeType: blank(m.audio.mimeType), voice: m.audio.ptt ?? undefined },
-    };
-  }
-  if (m.video) {
-    const caption = blank(m.video.caption);
-    return {
-      type: "video",
-      text: caption,
-      media: { url: m.video.videoUrl, mimeType: blank(m.video.mimeType), caption },
-    };
-  }
-  if (m.document) {
-    const caption = blank(m.document.caption);
+  }),
+  contentReader("text", zapiText, (text) => ({ type: "text", text: text.message })),
+  contentReader("image", zapiImage, (image) => {
+    const caption = blank(image.caption);
+    return { type: "image", text: caption, media: { url: image.imageUrl, mimeType: blank(image.mimeType), caption } };
+  }),
+  contentReader("audio", zapiAudio, (audio) => ({
+    type: "audio",
+    media: { url: audio.audioUrl, mimeType: blank(audio.mimeType), voice: audio.ptt ?? undefined },
+  })),
+  contentReader("video", zapiVideo, (video) => {
+    const caption = blank(video.caption);
+    return { type: "video", text: caption, media: { url: video.videoUrl, mimeType: blank(video.mimeType), caption } };
+  }),
+  contentReader("document", zapiDocument, (document) => {
+    const caption = blank(document.caption);
     return {
       type: "document",
       text: caption,
       media: {
-        url: m.document.documentUrl,
-        mimeType: blank(m.document.mimeType),
+        url: document.documentUrl,
+        mimeType: blank(document.mimeType),
         caption,
-        filename: blank(m.document.fileName) ?? blank(m.document.title),
+        filename: blank(document.fileName) ?? blank(document.title),
       },
     };
-  }
-  if (m.sticker) return { type: "sticker", media: { url: m.sticker.stickerUrl, mimeType: blank(m.sticker.mimeType) } };
-  if (m.location) {
-    const { latitude, longitude } = m.location;
-    const name = blank(m.location.name);
-    const address = blank(m.location.address);
+  }),
+  contentReader("sticker", zapiSticker, (sticker) => ({
+    type: "sticker",
+    media: { url: sticker.stickerUrl, mimeType: blank(sticker.mimeType) },
+  })),
+  contentReader("location", zapiLocation, (location) => {
+    const name = blank(location.name);
+    const address = blank(location.address);
+    const { latitude, longitude } = location;
     return {
       type: "location",
       content: { latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) },
     };
-  }
-  if (m.contact) {
+  }),
+  contentReader("contact", zapiContact, (contact) => {
     // Shaped like the Cloud API's contacts (name.formatted_name, phones[].phone), plus the vCard.
-    const contact = {
-      name: { formatted_name: blank(m.contact.displayName) },
-      phones: (m.contact.phones ?? []).map((phone) => ({ phone })),
-      ...(m.contact.vCard ? { vcard: m.contact.vCard } : {}),
+    const card = {
+      name: { formatted_name: blank(contact.displayName) },
+      phones: (contact.phones ?? []).map((phone) => ({ phone })),
+      ...(contact.vCard ? { vcard: contact.vCard } : {}),
     };
-    return { type: "contact", content: { contacts: [contact] } };
-  }
-  return null;
-}
+    return { type: "contact", content: { contacts: [card] } };
+  }),
+];
 
-function receivedEvent(m: ZapiReceived, settings: ChannelSettings): InboundEvent {
+// Objects of a received callback that describe the message rather than carry its content.
+const ENVELOPE_OBJECTS = new Set(["externalAdReply", "referencedMessage", "profile"]);
+
+function inboundEvent(m: ZapiReceived, settings: ChannelSettings): InboundEvent {
   // Our own API sends echo back as fromMe+fromApi; they are already stored as outbound messages.
   if (m.fromMe && m.fromApi) return { kind: "ignored", reason: "echo of a message sent through the API" };
   if (m.fromMe && settings.ignoreFromMe) return { kind: "ignored", reason: "sent from the connected phone (fromMe)" };
@@ -142,21 +148,46 @@ function receivedEvent(m: ZapiReceived, settings: ChannelSettings): InboundEvent
   if (m.isEdit) return { kind: "ignored", reason: "edit of an earlier message" };
   const from = senderOf(m);
   if (!from) return { kind: "ignored", reason: "sender is not a phone number" };
-  const content = contentOf(m);
-  if (!content) {
-    return {
-      kind: "ignored",
-      reason: m.notification ? `notification ${m.notification}` : "unsupported message content",
-    };
+  const reader = presentReader(contentReaders, m);
+  if (!reader) {
+    // Notifications (calls, group changes) carry nothing the customer wrote.
+    if (m.notification) return { kind: "ignored", reason: `notification ${m.notification}` };
+    // Stored now under its id, the decrypted message Z-API sends later would be a duplicate.
+    if (m.waitingMessage) return { kind: "ignored", reason: "message not yet decrypted (waitingMessage)" };
   }
   return {
     kind: "message",
     idempotencyKey: m.messageId,
     providerMessageId: m.messageId,
     from,
-    timestamp: timestampOf(m.momment),
-    ...content,
+    timestamp: epochDate(m.momment),
+    ...(reader ? reader.read(m) : unsupported(unknownContentKey(m, ENVELOPE_OBJECTS), m)),
   };
+}
+
+function statusEvents(callback: ZapiStatus): InboundEvent[] {
+  const status = statuses[callback.status.toUpperCase()];
+  if (!status) return [{ kind: "ignored", reason: `status ${callback.status}` }];
+  const timestamp = epochDate(callback.momment);
+  return callback.ids.map((id) => ({
+    kind: "status" as const,
+    idempotencyKey: `${id}:${callback.status.toUpperCase()}`,
+    providerMessageId: id,
+    status,
+    timestamp,
+  }));
+}
+
+function inboundEvents(callback: ZapiCallback, settings: ChannelSettings): InboundEvent[] {
+  switch (callback.type.toLowerCase()) {
+    case "receivedcallback":
+      return [inboundEvent(parseValue(callback, zapiReceived), settings)];
+    case "messagestatuscallback":
+      return statusEvents(parseValue(callback, zapiStatus));
+    default:
+      // DeliveryCallback (our own sends), PresenceChatCallback, (Dis)ConnectedCallback, ...
+      return [{ kind: "ignored", reason: `callback ${callback.type}` }];
+  }
 }
 
 /** The number (digits only) or group id Z-API sends to. */
@@ -182,7 +213,7 @@ function fileNameOf(mediaUrl: string): { fileName: string; extension: string } {
   return { fileName: last && match ? last : `document.${extension}`, extension };
 }
 
-function request(phone: string, message: OutboundMessage): { path: string; body: Record<string, unknown> } {
+function requestBody(phone: string, message: OutboundMessage): { path: string; body: Record<string, unknown> } {
   switch (message.kind) {
     case "text":
       return { path: "send-text", body: { phone, message: message.text } };
@@ -214,15 +245,6 @@ function request(phone: string, message: OutboundMessage): { path: string; body:
   );
 }
 
-/** Z-API errors look like {"error": "...", "message": "..."}. */
-function describe(text: string): { message?: string; code?: string } {
-  const json = jsonOrEmpty(text);
-  const error = typeof json.error === "string" ? json.error : undefined;
-  const message = typeof json.message === "string" ? json.message : undefined;
-  const joined = [error, message].filter(Boolean).join(": ");
-  return { message: joined || undefined };
-}
-
 export const zapiAdapter: ChannelAdapter<ZapiConfig> = {
   type: "whatsapp_zapi",
   provider: "zapi",
@@ -233,6 +255,7 @@ export const zapiAdapter: ChannelAdapter<ZapiConfig> = {
   serviceWindow: () => false,
 
   // Paste into every Z-API webhook (received, message status); the last segment is the secret.
+  webhookRoutes: [{ method: "POST", route: ":secret" }],
   webhookUrls: (publicUrl, channelId, webhookSecret) => ({
     webhook: `${publicUrl}/webhooks/zapi/${channelId}/${webhookSecret}`,
   }),
@@ -243,46 +266,11 @@ export const zapiAdapter: ChannelAdapter<ZapiConfig> = {
   },
 
   parse(request, _cfg, settings) {
-    let json: unknown;
-    try {
-      json = JSON.parse(request.rawBody);
-    } catch {
-      throw new MalformedPayloadError("body is not JSON");
-    }
-    const callback = zapiCallback.safeParse(json);
-    if (!callback.success) throw new MalformedPayloadError("not a Z-API callback (no type)");
-    const kind = callback.data.type.toLowerCase();
-    if (kind === "receivedcallback") {
-      const parsed = zapiReceived.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new MalformedPayloadError(issue ? `${issue.path.join(".")}: ${issue.message}` : "unexpected shape");
-      }
-      return [receivedEvent(parsed.data, settings)];
-    }
-    if (kind === "messagestatuscallback") {
-      const parsed = zapiStatus.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new MalformedPayloadError(issue ? `${issue.path.join(".")}: ${issue.message}` : "unexpected shape");
-      }
-      const status = statuses[parsed.data.status.toUpperCase()];
-      if (!status) return [{ kind: "ignored", reason: `status ${parsed.data.status}` }];
-      const timestamp = timestampOf(parsed.data.momment);
-      return parsed.data.ids.map((id) => ({
-        kind: "status" as const,
-        idempotencyKey: `${id}:${parsed.data.status.toUpperCase()}`,
-        providerMessageId: id,
-        status,
-        timestamp,
-      }));
-    }
-    // DeliveryCallback (our own sends), PresenceChatCallback, (Dis)ConnectedCallback, ...
-    return [{ kind: "ignored", reason: `callback ${callback.data.type}` }];
+    return inboundEvents(parseJson(request.rawBody, zapiCallback), settings);
   },
 
   async send(ctx, cfg, to, message) {
-    const { path, body } = request(destination(to), message);
+    const { path, body } = requestBody(destination(to), message);
     const url = `${ctx.baseUrl}/instances/${encodeURIComponent(cfg.instanceId ?? "")}/token/${encodeURIComponent(cfg.instanceToken ?? "")}/${path}`;
     const response = await providerFetch(
       ctx.fetch,
@@ -292,18 +280,8 @@ export const zapiAdapter: ChannelAdapter<ZapiConfig> = {
         headers: { "client-token": cfg.clientToken ?? "", "content-type": "application/json" },
         body: JSON.stringify(body),
       },
-      { describe },
+      { describe: describeWith(zapiErrorAnswer) },
     );
-    const json = jsonOrEmpty(await response.text());
-    const id = [json.messageId, json.zaapId, json.id].find((v): v is string => typeof v === "string" && v !== "");
-    if (!id) {
-      // The send may have gone out: failing it is safer than sending it twice.
-      throw new ProviderError(describe(JSON.stringify(json)).message ?? "Z-API answered without a message id", {
-        status: response.status,
-        retryable: false,
-        code: "no_message_id",
-      });
-    }
-    return { providerMessageId: id };
+    return { providerMessageId: await acceptedMessageId("Z-API", response, zapiSendAnswer) };
   },
 };
