@@ -41,7 +41,10 @@ export async function queueOutbound(
   if (request.type === "template" && contact?.optOut) {
     throw new ApiError("CONFLICT", "The contact opted out; proactive (template) messages are not sent to them.");
   }
-  if (request.type !== "template" && serviceWindowApplies(channel.type, await openCredentials(env, channel))) {
+  // Credentials that no longer decrypt are the send job's to report (the message fails with a
+  // clear code); here they only mean the window check cannot apply.
+  const credentials = await openCredentials(env, channel).catch(() => undefined);
+  if (request.type !== "template" && serviceWindowApplies(channel.type, credentials)) {
     const last = ticket.lastInboundAt?.getTime() ?? 0;
     if (Date.now() - last > SERVICE_WINDOW_MS) {
       throw new ApiError(

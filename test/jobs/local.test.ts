@@ -179,6 +179,23 @@ describe("local job delivery", () => {
     },
   );
 
+  it("takes a reply on a channel whose credentials no longer decrypt, and fails it in the job, not with a 500", async () => {
+    const { tenant, ticket, channel, graphPrefix } = await conversation();
+    await withDb((db) =>
+      db.update(channels).set({ credentials: "v1.not-a-ciphertext" }).where(eq(channels.id, channel.id)),
+    );
+    const res = await call(`/api/tickets/${ticket.id}/messages`, {
+      token: tenant.token,
+      json: { type: "text", text: "oi" },
+    });
+    expect(res.status, res.text).toBe(202);
+    expect(await messageRow(res.body.id)).toMatchObject({
+      status: "failed",
+      error: { code: "credentials_unreadable" },
+    });
+    expect(await fakeRequests(graphPrefix)).toHaveLength(0);
+  });
+
   it("rejects deliveries without a valid local signature", async () => {
     const { tenant } = await conversation();
     const [job] = await jobsOf(tenant.organizationId);
