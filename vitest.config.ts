@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
+    setupFiles: ["./test/support/file-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -1,7 +1,9 @@
 import type { TestProject } from "vitest/node";
+import { hashPassword } from "../../src/platform/password";
 import { startDatabase } from "./database";
 import { startFakes } from "./fakes";
 import { startNeonProxy } from "./neon-proxy";
+import { PASSWORD } from "./password";
 import { startUpstashBridge } from "./upstash-bridge";
 
 declare module "vitest" {
@@ -11,11 +13,14 @@ declare module "vitest" {
     neonProxy: string;
     fakesUrl: string;
     upstashUrl: string;
+    /** PASSWORD hashed as the app hashes it, once per run, for seeded users (./seed.ts). */
+    passwordHash: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const database = await startDatabase();
+  project.provide("passwordHash", await hashPassword(PASSWORD));
   const proxy = await startNeonProxy();
   const fakes = await startFakes();
   project.provide("fakesUrl", fakes.url);
