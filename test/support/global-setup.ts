@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { hashPassword } from "../../src/platform/password";
 import { startDatabase } from "./database";
@@ -15,6 +16,8 @@ declare module "vitest" {
     upstashUrl: string;
     /** PASSWORD hashed as the app hashes it, once per run, for seeded users (./seed.ts). */
     passwordHash: string;
+    /** The fuzz drill's seed (FUZZ_SEED, else random) and cases per webhook route (FUZZ_CASES). */
+    fuzz: { seed: number; cases: number };
   }
 }
 
@@ -29,7 +32,14 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", database.url);
   project.provide("databaseKind", database.kind);
   project.provide("neonProxy", proxy.address);
-  console.log(`test database: ${database.kind} (${new URL(database.url).host})`);
+  const fuzz = {
+    seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomInt(2 ** 31),
+    cases: Number(process.env.FUZZ_CASES ?? 200),
+  };
+  project.provide("fuzz", fuzz);
+  console.log(
+    `test database: ${database.kind} (${new URL(database.url).host}); fuzz: FUZZ_SEED=${fuzz.seed} FUZZ_CASES=${fuzz.cases}`,
+  );
   return async () => {
     await proxy.close();
     await fakes.close();
