@@ -97,6 +97,8 @@ const ODD_STRINGS = [
   "'; drop table x; --",
 ];
 
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
 function insertAt(rng: Rng, text: string, piece: string): string {
   const at = int(rng, 0, text.length);
   return `${text.slice(0, at)}${piece}${text.slice(at)}`;
@@ -136,8 +138,15 @@ const mutations: Record<string, Mutation> = {
   "huge string": (rng, root, all) => {
     const targets = strings(all);
     const { path } = targets.length ? pick(rng, targets) : pick(rng, all);
-    const unit = pick(rng, ["A", "ção", "😀", "\u00e9"]);
-    const length = int(rng, 10_000, 200_000);
+    // Past any column's or index's comfort (a btree row stops near 2.7 kB, after compression: hence
+    // random text too), now and then past the 1 MiB body limit.
+    if (rng() < 0.3) {
+      const length = int(rng, 3_000, 20_000);
+      const text = Array.from({ length }, () => ALPHANUMERIC.charAt(int(rng, 0, ALPHANUMERIC.length - 1))).join("");
+      return { root: set(root, path, text), what: `${label(path)} (${length} random)` };
+    }
+    const unit = pick(rng, ["A", "ção", "😀", "\u00e9", "olá mundo ", "5511987654321 "]);
+    const length = rng() < 0.05 ? 1_100_000 : int(rng, 3_000, 60_000);
     return { root: set(root, path, unit.repeat(Math.ceil(length / unit.length))), what: `${label(path)} (${length})` };
   },
   "empty string": (rng, root, all) => {
