@@ -26,6 +26,11 @@ export default defineConfig({
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, nodeTests],
           globalSetup: ["./test/support/global-setup.ts"],
+          setupFiles: ["./test/support/file-setup.ts"],
+          // One workerd isolate for all files instead of a new one (and a new module graph) per
+          // file: files never share rows (every test makes its own organization) and per-file
+          // resources are closed by file-setup.ts, so isolation bought only a second of startup.
+          isolate: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -4,10 +4,11 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { ticketHistory, tickets } from "@/db/schema";
 import { withDb } from "../support/db";
-import { createTenant, PASSWORD, randomIp, type Tenant, unique } from "../support/fixtures";
+import { createTenant, type Tenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
 import { createChannel } from "../support/provider";
+import { seedMember } from "../support/seed";
 
 type Agent = {
   id: string;
@@ -24,15 +25,8 @@ type Agent = {
 
 async function member(tenant: Tenant, role: "agent" | "supervisor" | "admin") {
   const email = `${unique(role)}@example.com`;
-  const name = `${role} ${email}`;
-  const created = await call("/api/users", { token: tenant.token, json: { email, name, role, password: PASSWORD } });
-  expect(created.status, created.text).toBe(201);
-  const login = await call("/api/auth/login", {
-    json: { email, password: PASSWORD },
-    headers: { "cf-connecting-ip": randomIp() },
-  });
-  expect(login.status, login.text).toBe(200);
-  return { id: created.body.user.id as string, token: login.body.token as string, email, name };
+  const seeded = await seedMember(tenant.organizationId, role, { email, name: `${role} ${email}` });
+  return { id: seeded.userId, token: seeded.token, email, name: seeded.name };
 }
 
 async function queue(tenant: Tenant) {

@@ -7,9 +7,10 @@ import { channels, messages, tickets } from "@/db/schema";
 import { parseEnv } from "@/platform/env";
 import { withDb } from "../support/db";
 import { testEnv } from "../support/env";
-import { createTenant, PASSWORD, randomIp, type Tenant, unique } from "../support/fixtures";
+import { createTenant, type Tenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
+import { seedMember } from "../support/seed";
 
 const PUBLIC_URL = "http://localhost:8787";
 const SECRET = /^[A-Za-z0-9_-]{32}$/;
@@ -84,18 +85,7 @@ function expectNoSecrets(text: string, config: Record<string, string>) {
 }
 
 async function member(tenant: Tenant, role: "agent" | "supervisor") {
-  const email = `${unique(role)}@example.com`;
-  const created = await call("/api/users", {
-    token: tenant.token,
-    json: { email, name: `${role} ${email}`, role, password: PASSWORD },
-  });
-  expect(created.status, created.text).toBe(201);
-  const login = await call("/api/auth/login", {
-    json: { email, password: PASSWORD },
-    headers: { "cf-connecting-ip": randomIp() },
-  });
-  expect(login.status, login.text).toBe(200);
-  return login.body.token as string;
+  return (await seedMember(tenant.organizationId, role)).token;
 }
 
 async function create(token: string, json: Record<string, unknown>) {

@@ -6,24 +6,14 @@ import { count, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { contacts, messages, outbox, tickets } from "@/db/schema";
 import { withDb } from "../support/db";
-import { createTenant, PASSWORD, randomIp, type Tenant, unique } from "../support/fixtures";
+import { createTenant, type Tenant, unique } from "../support/fixtures";
 import { type CallOptions, call, type TestResponse } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
 import { createChannel } from "../support/provider";
+import { seedMember } from "../support/seed";
 
 async function agentOf(tenant: Tenant) {
-  const email = `${unique("agent")}@example.com`;
-  const created = await call("/api/users", {
-    token: tenant.token,
-    json: { email, name: "Agente", role: "agent", password: PASSWORD },
-  });
-  expect(created.status, created.text).toBe(201);
-  const login = await call("/api/auth/login", {
-    json: { email, password: PASSWORD },
-    headers: { "cf-connecting-ip": randomIp() },
-  });
-  expect(login.status, login.text).toBe(200);
-  return created.body.user.id as string;
+  return (await seedMember(tenant.organizationId, "agent", { name: "Agente" })).userId;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON body read by the assertions

@@ -5,10 +5,11 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { tickets } from "@/db/schema";
 import { withDb } from "../support/db";
-import { createTenant, PASSWORD, randomIp, type Tenant, unique } from "../support/fixtures";
+import { createTenant, type Tenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
 import { createChannel } from "../support/provider";
+import { seedMember } from "../support/seed";
 
 type Ticket = {
   id: string;
@@ -62,18 +63,8 @@ async function createQueue(tenant: Tenant, extra: Record<string, unknown> = {}) 
 
 /** A user of the tenant with the given role, signed in. */
 async function member(tenant: Tenant, role: "agent" | "supervisor" | "admin") {
-  const email = `${unique(role)}@example.com`;
-  const created = await call("/api/users", {
-    token: tenant.token,
-    json: { email, name: `${role} ${email}`, role, password: PASSWORD },
-  });
-  expect(created.status, created.text).toBe(201);
-  const login = await call("/api/auth/login", {
-    json: { email, password: PASSWORD },
-    headers: { "cf-connecting-ip": randomIp() },
-  });
-  expect(login.status, login.text).toBe(200);
-  return { id: created.body.user.id as string, token: login.body.token as string };
+  const seeded = await seedMember(tenant.organizationId, role);
+  return { id: seeded.userId, token: seeded.token };
 }
 
 async function openTicket(token: string, body: Record<string, unknown>): Promise<Ticket> {

@@ -1,4 +1,8 @@
-import { type CallOptions, call } from "./http";
+import type { CallOptions } from "./http";
+import { type Member, seedMember, seedTenant, type Tenant } from "./seed";
+
+export { PASSWORD } from "./password";
+export type { Member, Tenant };
 
 let seq = 0;
 /** Unique per test run and per call, so tests never collide in the shared database. */
@@ -12,33 +16,20 @@ export function randomIp(): string {
   return `10.${b()}.${b()}.${b()}`;
 }
 
-export const PASSWORD = "correct horse battery staple";
-
-export type Tenant = {
-  organizationId: string;
-  userId: string;
-  email: string;
-  token: string;
-  apiKey: string;
-};
-
-/** Registers a fresh organization with its admin and an admin API key. */
+/**
+ * A fresh organization with its admin (signed in) and an admin API key, seeded in the database.
+ * No request is made, so nothing counts against the organization's rate limits; `env` is kept
+ * for callers that pass the env they will call with.
+ */
 export async function createTenant(options: Pick<CallOptions, "driver" | "env"> = {}): Promise<Tenant> {
-  const email = `${unique("admin")}@example.com`;
-  const registered = await call("/api/auth/register", {
-    ...options,
-    json: { organizationName: unique("Org "), name: "Ana Admin", email, password: PASSWORD },
-    headers: { "cf-connecting-ip": randomIp() },
-  });
-  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${registered.text}`);
-  const token = registered.body.token as string;
-  const key = await call("/api/api-keys", { ...options, token, json: { name: "test key" } });
-  if (key.status !== 201) throw new Error(`api key failed: ${key.status} ${key.text}`);
-  return {
-    organizationId: registered.body.organization.id,
-    userId: registered.body.user.id,
-    email,
-    token,
-    apiKey: key.body.key,
-  };
+  return seedTenant(options.driver);
+}
+
+/** A user of the tenant's organization with the given role, signed in. */
+export async function createMember(
+  tenant: Pick<Tenant, "organizationId">,
+  role: "agent" | "supervisor" | "admin" = "agent",
+  name = "Ari",
+): Promise<Member> {
+  return seedMember(tenant.organizationId, role, { name });
 }

@@ -1,9 +1,11 @@
 import type { TestProject } from "vitest/node";
+import { hashPassword } from "../../src/platform/password";
 import { type DrillSettings, drillSettings } from "../drills/settings";
 import { startDatabase } from "./database";
 import { startFakes } from "./fakes";
 import { startFaultProxy } from "./fault-proxy";
 import { startNeonProxy } from "./neon-proxy";
+import { PASSWORD } from "./password";
 import { startUpstashBridge } from "./upstash-bridge";
 
 declare module "vitest" {
@@ -15,12 +17,16 @@ declare module "vitest" {
     upstashUrl: string;
     /** The test database behind a proxy that drills arm to cut connections (./fault-proxy.ts). */
     faultProxy: { databaseUrl: string; control: string };
+    /** Drill sizes and the seed that replays a run (test/drills/settings.ts). */
     drill: DrillSettings;
+    /** PASSWORD hashed as the app hashes it, once per run, for seeded users (./seed.ts). */
+    passwordHash: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const database = await startDatabase();
+  project.provide("passwordHash", await hashPassword(PASSWORD));
   const proxy = await startNeonProxy();
   const fakes = await startFakes();
   project.provide("fakesUrl", fakes.url);
@@ -31,8 +37,11 @@ export default async function setup(project: TestProject) {
   project.provide("neonProxy", proxy.address);
   const faults = await startFaultProxy(database.url);
   project.provide("faultProxy", { databaseUrl: faults.databaseUrl, control: faults.control });
-  project.provide("drill", drillSettings(process.env));
-  console.log(`test database: ${database.kind} (${new URL(database.url).host})`);
+  const drill = drillSettings(process.env);
+  project.provide("drill", drill);
+  console.log(
+    `test database: ${database.kind} (${new URL(database.url).host}); drills: DRILL_SEED=${drill.seed} FUZZ_CASES=${drill.fuzzCases ?? "default"}`,
+  );
   return async () => {
     await proxy.close();
     await faults.close();

@@ -4,10 +4,12 @@
 import { sql } from "drizzle-orm";
 import { channels, messages, type TicketStatus, tickets } from "@/db/schema";
 import type { Database } from "@/platform/db";
-import { PASSWORD, randomIp, type Tenant, unique } from "./fixtures";
+import { unique } from "./fixtures";
 import { call } from "./http";
 
 export { withDb } from "./db";
+// Seeded in the database, signed in with a token the app signs (no scrypt hash per member).
+export { createMember } from "./fixtures";
 
 export async function insertChannel(db: Database, organizationId: string) {
   const [row] = await db
@@ -51,19 +53,6 @@ export async function insertMessage(
     .returning();
   if (!row) throw new Error("message insert returned nothing");
   return row;
-}
-
-/** A user of the tenant with the given role, signed in. */
-export async function createMember(tenant: Tenant, role: "agent" | "supervisor" | "admin" = "agent", name = "Ari") {
-  const email = `${unique(role)}@example.com`;
-  const created = await call("/api/users", { token: tenant.token, json: { email, name, role, password: PASSWORD } });
-  if (created.status !== 201) throw new Error(`user create failed: ${created.status} ${created.text}`);
-  const login = await call("/api/auth/login", {
-    json: { email, password: PASSWORD },
-    headers: { "cf-connecting-ip": randomIp() },
-  });
-  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
-  return { userId: created.body.user.id as string, token: login.body.token as string, email, name };
 }
 
 /** Follows nextCursor to the end, returning every id in order and the number of pages. */

@@ -3,18 +3,15 @@ import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { ticketHistory, tickets } from "@/db/schema";
 import { withDb } from "../support/db";
-import { createTenant, PASSWORD, type Tenant, unique } from "../support/fixtures";
+import { createTenant, type Tenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
 import { createChannel } from "../support/provider";
+import { seedMember } from "../support/seed";
 
 async function agent(tenant: Tenant, queueId: string, options: { maxConcurrent: number; status?: string }) {
   const email = `${unique("ag")}@example.com`;
-  const created = await call("/api/users", {
-    token: tenant.token,
-    json: { email, name: `Agent ${email}`, role: "agent", password: PASSWORD },
-  });
-  const id = created.body.user.id as string;
+  const id = (await seedMember(tenant.organizationId, "agent", { email, name: `Agent ${email}` })).userId;
   const res = await call(`/api/agents/${id}`, {
     method: "PATCH",
     token: tenant.token,

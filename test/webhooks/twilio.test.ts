@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { interactionEvents, messages, outbox, tickets } from "@/db/schema";
+import { interactionEvents, messages, tickets } from "@/db/schema";
 import { channelCounts, withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
 import { call, onlyTicket } from "../support/http";
@@ -12,7 +12,6 @@ import {
   PUBLIC_URL,
   postTwilio,
   twilioInboundParams,
-  twilioSignature,
   twilioStatusParams,
   twilioWhatsAppParams,
 } from "../support/twilio";
@@ -68,69 +67,8 @@ describe("Twilio SMS webhook", () => {
     expect(event?.payload).toMatchObject({ MessageSid: sid, From: "+5511987654321" });
   });
 
-  it("rejects a bad or missing signature with 401 and stores nothing", async () => {
-    const { channel, config, sms, status } = await setup();
-    const params = twilioInboundParams(config.accountSid, { Body: "forged" });
-    for (const signature of [null, "", "deadbeef", "0/KCTR6DLpKmkAf8muzZqo1nDgQ="]) {
-      const res = await sms(params, { signature });
-      expect(res.status).toBe(401);
-      expect(res.headers.get("content-type")).toBe("application/problem+json");
-    }
-    // Signed with another account's token.
-    expect((await postTwilio(channel.id, "sms", "another-auth-token", params)).status).toBe(401);
-    // Signed for another URL: the status callback URL, another channel, an https:// variant.
-    for (const signedUrl of [
-      `${PUBLIC_URL}/webhooks/twilio/${channel.id}/sms-status`,
-      `${PUBLIC_URL}/webhooks/twilio/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/sms`,
-      `https://localhost:8787/webhooks/twilio/${channel.id}/sms`,
-    ]) {
-      expect((await sms(params, { signedUrl })).status).toBe(401);
-    }
-    // A valid signature over other parameters.
-    const url = `${PUBLIC_URL}/webhooks/twilio/${channel.id}/sms`;
-    const signature = await twilioSignature(config.authToken, url, { ...params, Body: "original" });
-    expect((await sms(params, { signature })).status).toBe(401);
-    expect(
-      (await status(twilioStatusParams(config.accountSid, messageSid(), "delivered"), { signature: "x" })).status,
-    ).toBe(401);
-    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
-  });
-
-  it("stores a duplicate delivery once", async () => {
-    const { channel, config, sms } = await setup();
-    const params = twilioInboundParams(config.accountSid, { Body: "duplicado" });
-    const first = await sms(params);
-    const second = await sms(params);
-    expect(first.body).toMatchObject({ messages: 1, duplicates: 0 });
-    expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ messages: 0, duplicates: 1 });
-    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
-  });
-
-  it("stores ten concurrent deliveries of one message once, with one job", async () => {
-    const { tenant, channel, config, sms } = await setup();
-    const params = twilioInboundParams(config.accountSid, { Body: "ao mesmo tempo" });
-    const results = await Promise.all(Array.from({ length: 10 }, () => sms(params)));
-    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-    expect(results.reduce((n, r) => n + r.body.messages, 0)).toBe(1);
-    expect(await channelCounts(channel.id)).toEqual({ events: 1, tickets: 1, messages: 1 });
-    const jobs = await withDb((db) => db.select().from(outbox).where(eq(outbox.organizationId, tenant.organizationId)));
-    expect(jobs.filter((j) => j.name === "ticket.assign")).toHaveLength(1);
-  });
-
-  it("rejects a malformed body with 400 problem+json and stores nothing", async () => {
-    const { channel, config, sms, status } = await setup();
-    const { MessageSid: _sid, ...noSid } = twilioInboundParams(config.accountSid);
-    for (const body of [
-      noSid,
-      JSON.stringify({ MessageSid: messageSid(), From: "+5511987654321", Body: "json" }),
-      twilioInboundParams(config.accountSid, { From: "" }),
-      "",
-    ]) {
-      const res = await sms(body);
-      expect(res.status, res.text).toBe(400);
-      expect(res.headers.get("content-type")).toBe("application/problem+json");
-    }
+  it("names the missing MessageSid of a status callback in its 400", async () => {
+    const { channel, config, status } = await setup();
     const { MessageSid: _s, ...statusNoSid } = twilioStatusParams(config.accountSid, messageSid(), "delivered");
     const res = await status(statusNoSid);
     expect(res.status, res.text).toBe(400);
@@ -153,19 +91,6 @@ describe("Twilio SMS webhook", () => {
       });
       expect(msgs.body.data[0]).toMatchObject({ type: "unsupported", content: { providerType, raw: params } });
     }
-  });
-
-  it("answers 404 for an unknown channel and 200 without storing for an inactive one", async () => {
-    const { tenant, channel, config, sms } = await setup();
-    const params = twilioInboundParams(config.accountSid);
-    const unknown = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-    expect((await postTwilio(unknown, "sms", config.authToken, params)).status).toBe(404);
-    expect((await postTwilio("not-a-uuid", "sms", config.authToken, params)).status).toBe(404);
-    await call(`/api/channels/${channel.id}`, { method: "PATCH", token: tenant.token, json: { active: false } });
-    const res = await sms(params);
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.status).toBe("ignored");
-    expect(await channelCounts(channel.id)).toEqual({ events: 0, tickets: 0, messages: 0 });
   });
 
   const mediaUrl = (n: number) =>
