@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskPii } from "./logger";
+import { createLogger, MAX_LOGGED_STRING, maskPii } from "./logger";
 
 describe("maskPii", () => {
   it.each([
@@ -18,4 +18,20 @@ describe("maskPii", () => {
       expect(maskPii(input)).toBe(input);
     },
   );
+});
+
+describe("log lines", () => {
+  it("cut long strings before masking, and still mask what they keep", () => {
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => lines.push(line);
+    try {
+      createLogger("info").error("boom", { body: `ana@example.com ${"a".repeat(100_000)}` });
+    } finally {
+      console.error = original;
+    }
+    const body = JSON.parse(lines[0] ?? "{}").body as string;
+    expect(body.length).toBeLessThan(MAX_LOGGED_STRING + 100);
+    expect(body).toMatch(/^a\*\*\*@example\.com a+…\(98016 more characters\)$/);
+  });
 });
