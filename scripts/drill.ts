@@ -17,11 +17,10 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 
 /**
- * The test files that report drill rows. The fuzz drill joins here: its test reads the number of
- * bodies from inject("drill").fuzzCases (FUZZ_CASES, see test/drills/settings.ts) and reports its
- * row with reportDrill.
+ * The test files that report drill rows: the fault drills, and the webhook and API fuzz drills,
+ * which read their number of bodies from inject("drill").fuzzCases (FUZZ_CASES).
  */
-const DRILL_FILES = ["test/drills"];
+const DRILL_FILES = ["test/drills", "test/webhooks/contract.test.ts", "test/api/fuzz.test.ts"];
 
 const env = {
   ...process.env,

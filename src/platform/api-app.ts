@@ -28,7 +28,11 @@ export function newApp(): App {
         if (path) {
           throw new ApiError("VALIDATION_FAILED", `The ${where} is invalid.`, {
             errors: [
-              { path, message: "Must not contain NUL characters or unpaired surrogates.", code: "invalid_text" },
+              {
+                path,
+                message: "Must not contain NUL characters, unpaired surrogates or JSON nested deeper than 64 levels.",
+                code: "invalid_text",
+              },
             ],
           });
         }

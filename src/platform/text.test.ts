@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cleanDeep, cleanText, findUnsafeText } from "./text";
+import { cleanDeep, cleanText, findUnsafeText, MAX_JSON_DEPTH, TOO_DEEP } from "./text";
 
 describe("text PostgreSQL can store", () => {
   it("removes NUL and replaces lone surrogates, keeping pairs and everything else", () => {
@@ -24,5 +24,22 @@ describe("text PostgreSQL can store", () => {
     expect(findUnsafeText({ a: { b: ["ok", "no\u0000"] } })).toEqual(["a", "b", 1]);
     expect(findUnsafeText({ "bad\ud800key": 1 })).toEqual(["bad\ud800key"]);
     expect(findUnsafeText({ a: "fine", b: [1, true, null] })).toBeNull();
+  });
+});
+
+describe("deeply nested JSON", () => {
+  const nest = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : { a: nest(depth - 1, leaf) });
+
+  it("keeps nesting up to the limit and replaces what lies deeper", () => {
+    const shallow = nest(MAX_JSON_DEPTH, "x\u0000");
+    expect(JSON.stringify(cleanDeep(shallow))).toBe(JSON.stringify(nest(MAX_JSON_DEPTH, "x")));
+    expect(JSON.stringify(cleanDeep(nest(MAX_JSON_DEPTH + 5, "fine")))).toBe(
+      JSON.stringify(nest(MAX_JSON_DEPTH, TOO_DEEP)),
+    );
+  });
+
+  it("reports nesting past the limit as unstorable", () => {
+    expect(findUnsafeText(nest(MAX_JSON_DEPTH - 1, "ok"))).toBeNull();
+    expect(findUnsafeText(nest(MAX_JSON_DEPTH + 1, "ok"))).toHaveLength(MAX_JSON_DEPTH);
   });
 });

@@ -16,19 +16,24 @@ export function cleanText(value: string): string {
   return value.replace(UNSAFE, (char) => (char === "\u0000" ? "" : "\ufffd"));
 }
 
+/** Deeper JSON is not kept in normalized fields (the exact body stays in webhook_events). */
+export const MAX_JSON_DEPTH = 64;
+export const TOO_DEEP = `[nested deeper than ${MAX_JSON_DEPTH} levels]`;
+
 /**
- * A copy of a JSON-like value with every string (keys included) cleaned. Values without unsafe
- * text come back as they are, so the common case allocates nothing.
+ * A copy of a JSON-like value with every string (keys included) cleaned, and every object or
+ * array nested deeper than MAX_JSON_DEPTH replaced by TOO_DEEP: recursion here, in
+ * JSON.stringify and in PostgreSQL's jsonb parser stays bounded whatever a hostile body holds.
+ * Values without unsafe text come back as they are, so the common case allocates nothing.
  */
 export function cleanDeep<T>(value: T): T {
   return clean(value, 0) as T;
 }
 
-const MAX_DEPTH = 256;
-
 function clean(value: unknown, depth: number): unknown {
   if (typeof value === "string") return cleanText(value);
-  if (value === null || typeof value !== "object" || depth > MAX_DEPTH) return value;
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_JSON_DEPTH) return TOO_DEEP;
   if (value instanceof Date || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -54,10 +59,14 @@ function clean(value: unknown, depth: number): unknown {
   return copy ?? value;
 }
 
-/** Where a value holds text the database cannot store: the path of the first such string, or null. */
+/**
+ * Where a value holds what the database cannot store: the path of the first string with NUL or an
+ * unpaired surrogate, or of the first object nested deeper than MAX_JSON_DEPTH; else null.
+ */
 export function findUnsafeText(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
   if (typeof value === "string") return UNSAFE_TEST.test(value) ? path : null;
-  if (value === null || typeof value !== "object" || path.length > MAX_DEPTH) return null;
+  if (value === null || typeof value !== "object") return null;
+  if (path.length >= MAX_JSON_DEPTH) return path;
   const entries: [string | number, unknown][] = Array.isArray(value)
     ? value.map((item, i) => [i, item])
     : Object.entries(value);

@@ -2,6 +2,7 @@
 // seeded mutations of bodies generated from its own schema, answers 2xx or 4xx, never 5xx.
 // DRILL_SEED (or FUZZ_SEED) replays a run; FUZZ_CASES sets the bodies per route.
 import { describe, expect, inject, it } from "vitest";
+import { reportDrill } from "../drills/report";
 import { call } from "../support/http";
 import { conversation } from "../support/scenario";
 import { type Components, mutate, sample, seeded } from "../support/schema-sample";
@@ -13,7 +14,7 @@ const { seed, fuzzCases } = inject("drill");
 const cases = fuzzCases ?? 12;
 
 describe("API fuzz drill", () => {
-  it(`answers every mutated write with 2xx or 4xx (seed ${seed}, ${cases} bodies per route)`, async () => {
+  it(`answers every mutated write with 2xx or 4xx (seed ${seed}, ${cases} bodies per route)`, async (context) => {
     const { tenant, channel, ticket } = await conversation();
     const doc = (await call<Document>("/api/openapi.json")).body;
     const components = doc.components?.schemas ?? {};
@@ -37,6 +38,7 @@ describe("API fuzz drill", () => {
     };
     const random = seeded(seed);
     const failures: string[] = [];
+    const answers = { "2xx": 0, "4xx": 0, "5xx": 0 };
     let sent = 0;
     for (const [template, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
@@ -53,6 +55,7 @@ describe("API fuzz drill", () => {
           const token = template.startsWith("/api/auth/") ? undefined : tenant.token;
           const res = await call(path, { method: method.toUpperCase(), token, json: body });
           sent += 1;
+          answers[res.status >= 500 ? "5xx" : res.status >= 400 ? "4xx" : "2xx"] += 1;
           if (res.status >= 500)
             failures.push(
               `${method.toUpperCase()} ${template} -> ${res.status} ${res.text.slice(0, 300)} body=${JSON.stringify(body).slice(0, 300)}`,
@@ -62,6 +65,7 @@ describe("API fuzz drill", () => {
         }
       }
     }
+    reportDrill(context, { drill: "API fuzz (write routes)", cases: sent, ...answers, lost: 0, doubled: 0 });
     expect(sent).toBeGreaterThan(20 * Math.min(cases, 1));
     expect(failures, `replay with DRILL_SEED=${seed}\n${failures.join("\n")}`).toEqual([]);
   }, 600_000);

@@ -6,6 +6,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { adapters } from "@/channels/registry";
 import { messages, outbox } from "@/db/schema";
+import { reportDrill } from "../drills/report";
 import { uniqueText } from "../support/builderbot";
 import { channelCounts, withDb } from "../support/db";
 import { deliver, openChannel, post, routePath, webhookRoutes } from "../support/drivers/deliver";
@@ -200,13 +201,14 @@ function summarize(type: string, failures: Failure[]): string {
 }
 
 describe("webhook fuzz drill", () => {
-  it.each(types)(
+  it.for(types)(
     "%s fuzz: every mutated body gets 2xx or 4xx, a 4xx stores nothing, a clean message still goes in",
     { timeout: 60_000 + cases * 400 },
-    async (type) => {
+    async (type, context) => {
       const driver = driverFor(type);
       const channel = await openChannel(type, driver);
       const failures: Failure[] = [];
+      const answers = { "2xx": 0, "4xx": 0, "5xx": 0, cases: 0 };
       let counts = await channelCounts(channel.id);
       for (const route of webhookRoutes(channel)) {
         const samples = driver
@@ -217,6 +219,8 @@ describe("webhook fuzz drill", () => {
           const res = await deliver(driver, channel, { route, body: fuzz.body }, { env: FUZZ_ENV });
           const after = await channelCounts(channel.id);
           const refused = res.status >= 400 && res.status < 500;
+          answers.cases += 1;
+          answers[res.status >= 500 ? "5xx" : refused ? "4xx" : "2xx"] += 1;
           const problem =
             !refused && (res.status < 200 || res.status >= 300)
               ? `answered ${res.status}`
@@ -230,6 +234,9 @@ describe("webhook fuzz drill", () => {
       const clean = await deliver(driver, channel, driver.text(channel, uniqueText("depois do fuzz")), {
         env: FUZZ_ENV,
       });
+      // "lost": a refused body that stored something anyway, or a clean message not taken in after.
+      const lost = failures.filter((f) => f.status < 500).length + (clean.status === 200 ? 0 : 1);
+      reportDrill(context, { drill: "webhook fuzz", ...answers, lost, doubled: 0 });
       expect(clean.status, clean.text).toBe(200);
       expect(clean.body).toMatchObject({ messages: 1 });
       expect(failures.length, summarize(type, failures)).toBe(0);
