@@ -11,12 +11,16 @@ DECLARE
   seq text := 'ticket_numbers_' || replace(org::text, '-', '');
 BEGIN
   IF to_regclass(seq) IS NULL THEN
-    -- Two first tickets of one organization at once: one creates, the other waits and reuses.
+    -- Two first tickets of one organization at once: one creates, the other waits on the lock and
+    -- then finds the sequence taken (its catalog lookup may not see the commit yet, hence the
+    -- handler rather than a second to_regclass).
     PERFORM pg_advisory_xact_lock(hashtext(seq));
-    IF to_regclass(seq) IS NULL THEN
+    BEGIN
       EXECUTE format('CREATE SEQUENCE %I AS integer', seq);
       PERFORM setval(seq, coalesce((SELECT ticket_seq FROM organizations WHERE id = org), 0) + 1, false);
-    END IF;
+    EXCEPTION WHEN duplicate_table OR unique_violation THEN
+      NULL;
+    END;
   END IF;
   RETURN nextval(seq);
 END

@@ -83,7 +83,11 @@ async function recordFailure(services: Services, channel: IngestChannel, deliver
     if (delivery.replay) {
       await services.db.update(webhookEvents).set(outcome).where(eq(webhookEvents.id, delivery.id));
     } else {
-      await services.db.insert(webhookEvents).values(deliveryRow(channel, delivery, outcome));
+      // A body whose statement committed before the connection broke already has its row.
+      await services.db
+        .insert(webhookEvents)
+        .values(deliveryRow(channel, delivery, outcome))
+        .onConflictDoNothing();
     }
   } catch (recordError) {
     services.log.error("could not record a failed webhook body", { deliveryId: delivery.id, error: recordError });
