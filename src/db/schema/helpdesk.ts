@@ -225,6 +225,10 @@ export const ticketHistoryActions = [
   "closed",
   "reopened",
   "contact_merged",
+  "handed_off",
+  "ai_failed",
+  "ai_enabled",
+  "ai_disabled",
 ] as const;
 export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
 
