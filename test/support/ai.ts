@@ -59,9 +59,11 @@ export function modelScope() {
 }
 
 /** An organization with a WhatsApp (Meta) channel covered by an AI agent, and a customer to write from it. */
-export async function botConversation(options: { agent?: Record<string, unknown>; queue?: boolean } = {}) {
+export async function botConversation(
+  options: { agent?: Record<string, unknown>; queue?: boolean; env?: Record<string, unknown> } = {},
+) {
   const model = modelScope();
-  const env = model.env;
+  const env = { ...model.env, ...options.env };
   const tenant = await createTenant();
   const queue = options.queue
     ? await call("/api/queues", { token: tenant.token, json: { name: unique("Vendas ") } })
@@ -98,6 +100,7 @@ export async function botConversation(options: { agent?: Record<string, unknown>
   return {
     tenant,
     channel,
+    config,
     agent: created.body as { id: string },
     queueId: queue?.body.id as string | undefined,
     model,

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lte } from "drizzle-orm";
+import { and, desc, eq, gt, lte, or } from "drizzle-orm";
 import { channels, contacts, messages, organizations } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import type { MessageRow } from "@/tickets/schemas";
@@ -10,7 +10,7 @@ export type ReplyContext = {
   organizationName: string;
   channelType: string | null;
   contact: { name: string | null; phone: string | null; email: string | null };
-  /** The last `historyWindow` messages of the ticket, oldest first: inbound, outbound, the bot's own. */
+  /** The last `historyWindow` messages of the ticket (inbound, outbound, the bot's own), the unanswered last. */
   history: MessageRow[];
   /** The inbound messages this reply answers (since the last reply, up to the turn's newest). */
   unanswered: MessageRow[];
@@ -23,6 +23,15 @@ export function messageText(message: Pick<MessageRow, "type" | "body" | "media">
   if (message.type === "text") return message.body ?? "";
   const body = message.body ?? caption;
   return body ? `[${message.type}] ${body}` : `[${message.type}]`;
+}
+
+/**
+ * The chat as the customer lived it: what is still unanswered comes last, after replies written
+ * while it arrived (a reply to the first of two messages is stored after the second).
+ */
+function asSeen(history: MessageRow[], unanswered: MessageRow[]): MessageRow[] {
+  const waiting = new Set(unanswered.map((m) => m.id));
+  return [...history.filter((m) => !waiting.has(m.id)), ...history.filter((m) => waiting.has(m.id))];
 }
 
 export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyContext> {
@@ -39,7 +48,7 @@ export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyC
     db
       .select()
       .from(messages)
-      .where(and(eq(messages.ticketId, ticket.id), lte(messages.id, coverUpTo)))
+      .where(and(eq(messages.ticketId, ticket.id), or(eq(messages.direction, "outbound"), lte(messages.id, coverUpTo))))
       .orderBy(desc(messages.id))
       .limit(agent.historyWindow),
     db
@@ -66,7 +75,7 @@ export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyC
     organizationName: org?.name ?? "",
     channelType: channel?.type ?? null,
     contact: contact ?? { name: null, phone: null, email: null },
-    history: recent.reverse(),
+    history: asSeen(recent.reverse(), unanswered),
     unanswered,
     knowledge,
   };
