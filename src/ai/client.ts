@@ -1,7 +1,7 @@
 import { OpenAI } from "openai/client";
 import type { Env } from "@/platform/env";
 
-export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 
 /** How to reach an OpenAI-compatible server: OpenAI itself, a gateway, a local model server. */
 export type ModelConnection = { apiKey: string; baseUrl?: string };

@@ -8,7 +8,7 @@ import { releaseTicket } from "./handoff";
 import { replyJob } from "./reply/enqueue";
 
 /** What the bot does with an inbound message: whether the ticket is its own, and the jobs that follows. */
-export type BotTake = { owns: boolean; jobs: NewJob[] };
+type BotTake = { owns: boolean; jobs: NewJob[] };
 
 /** Message types the bot answers; a reaction is not something to reply to. */
 const answered = (type: InboundMessageType) => type !== "reaction";

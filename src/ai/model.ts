@@ -3,6 +3,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type * as z from "zod";
 import type { UsagePurpose } from "@/db/schema";
 import type { Services } from "@/platform/services";
+import { cleanDeep } from "@/platform/text";
 import { type ModelConnection, openaiClient } from "./client";
 import { modelJobError } from "./errors";
 import { readAiSettings } from "./settings";
@@ -58,5 +59,6 @@ export async function structuredCall<S extends z.ZodType>(
   );
   const parsed = completion.choices[0]?.message.parsed;
   if (parsed == null) throw modelJobError(new Error("no structured output (a refusal or an empty answer)"));
-  return { output: parsed as z.infer<S>, costUsd };
+  // Model output is untrusted text on its way to SQL: PostgreSQL refuses NUL and lone surrogates.
+  return { output: cleanDeep(parsed) as z.infer<S>, costUsd };
 }

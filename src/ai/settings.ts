@@ -19,7 +19,7 @@ export const aiSettingsSchema = z
       .openapi({ description: "USD per 1M tokens by model, over the built-in list prices." }),
   })
   .openapi("AiSettings");
-export type AiSettings = z.infer<typeof aiSettingsSchema>;
+type AiSettings = z.infer<typeof aiSettingsSchema>;
 
 export const aiSettingsChanges = aiSettingsSchema
   .partial()

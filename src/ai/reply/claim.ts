@@ -7,8 +7,9 @@ import { isActive } from "@/tickets/active";
 import type { TicketRow } from "@/tickets/schemas";
 import type { AiAgentRow } from "../agents/schemas";
 import { releaseTicket } from "../handoff";
+import { lockTicketFirst } from "../locks";
 
-export type StateRow = typeof aiTicketState.$inferSelect;
+type StateRow = typeof aiTicketState.$inferSelect;
 
 /** A reply the job may generate: the ticket is leased to it, every inbound message up to `coverUpTo` is its to answer. */
 export type Turn = { state: StateRow; ticket: TicketRow; agent: AiAgentRow; coverUpTo: string };
@@ -33,6 +34,7 @@ export async function claimTurn(
   leaseSeconds: number,
 ): Promise<Claim> {
   return db.transaction(async (tx) => {
+    await lockTicketFirst(tx, job.ticketId);
     const [row] = await tx
       .select({
         state: aiTicketState,

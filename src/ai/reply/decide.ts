@@ -4,7 +4,7 @@ import { foldLead } from "../leads";
 import type { ReplyOutput } from "./output";
 
 /** Replies in a row after which the lead knew nothing new: the conversation is going in circles. */
-export const MAX_REPLIES_WITHOUT_PROGRESS = 8;
+const MAX_REPLIES_WITHOUT_PROGRESS = 8;
 
 export type Outcome = {
   /** What the customer is sent, in order. */

@@ -1,7 +1,7 @@
 import type { NewJob } from "@/jobs/outbox";
 
 /** Attempts of a reply: with the 10 s doubling backoff about a minute of model trouble, then a hand-off. */
-export const REPLY_MAX_ATTEMPTS = 4;
+const REPLY_MAX_ATTEMPTS = 4;
 
 /** The `ai.reply` job for the newest inbound message of a ticket, due once the quiet period is over. */
 export function replyJob(

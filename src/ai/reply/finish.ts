@@ -15,10 +15,10 @@ import type { Outcome } from "./decide";
 import { replyJob } from "./enqueue";
 import type { LeadOutput } from "./output";
 
-export type Finished = { result: Record<string, unknown>; jobs: QueuedJob[] };
+type Finished = { result: Record<string, unknown>; jobs: QueuedJob[] };
 
 /**
- * Commits a reply, if the turn is still this job's: the texts go out through the ticket's channel
+ * Commits a reply (locking the ticket, then the state, as ingest does), if the turn is still this job's: the texts go out through the ticket's channel
  * like an agent's (same window rules, same send job), marked as the bot's; the answered messages,
  * the lead and the lease are settled; a hand-off or a close is applied. A message that came in
  * during generation gets the next reply, scheduled here.
@@ -33,13 +33,9 @@ export async function finishTurn(
 ): Promise<Finished> {
   const { agent, coverUpTo } = turn;
   return db.transaction(async (tx) => {
-    const [state] = await tx
-      .select()
-      .from(aiTicketState)
-      .where(eq(aiTicketState.ticketId, turn.ticket.id))
-      .for("update");
-    if (state?.lockedBy !== jobId) return { result: { discarded: "the turn's lease was lost" }, jobs: [] };
     const ticket = await getTicket(tx, turn.ticket.organizationId, turn.ticket.id, true);
+    const [state] = await tx.select().from(aiTicketState).where(eq(aiTicketState.ticketId, ticket.id)).for("update");
+    if (state?.lockedBy !== jobId) return { result: { discarded: "the turn's lease was lost" }, jobs: [] };
     const release = { lockedUntil: null, lockedBy: null };
     if (!state.enabled || ticket.assigneeId || !isActive(ticket.status)) {
       // A person took the ticket while the reply was written: the bot does not talk over them.
@@ -48,10 +44,12 @@ export async function finishTurn(
     }
     const author = { type: "ai" as const, id: agent.id, organizationId: ticket.organizationId };
     const jobs: QueuedJob[] = [];
+    let sent = 0;
     let unsent: string | undefined;
     for (const text of outcome.texts) {
       try {
         jobs.push(...(await queueOutbound(tx, env, author, ticket.id, { type: "text", text })).jobs);
+        sent += 1;
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         unsent = error.message;
@@ -98,12 +96,7 @@ export async function finishTurn(
       );
     }
     jobs.push(...(await enqueue(tx, follow)));
-    const result = {
-      replies: outcome.texts.length - (unsent ? 1 : 0),
-      handoff,
-      closed: Boolean(outcome.close && !handoff && !newer),
-      next: newer,
-    };
-    return { result, jobs };
+    const closed = Boolean(outcome.close && !handoff && !newer);
+    return { result: { replies: sent, handoff, closed, next: newer }, jobs };
   });
 }

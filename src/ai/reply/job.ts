@@ -11,6 +11,7 @@ import { recordHistory } from "@/tickets/history";
 import type { ModelConnection } from "../client";
 import { handOff } from "../handoff";
 import { asksForHuman, guessLanguage, handoffText } from "../handoff-rules";
+import { lockTicketFirst } from "../locks";
 import { structuredCall } from "../model";
 import { modelConnection } from "../model-access";
 import { readAiSettings } from "../settings";
@@ -31,7 +32,8 @@ async function claim(services: Services, job: { ticketId: string; messageId: str
   const lease = services.env.OPENAI_TIMEOUT_SECONDS + 60;
   let claimed: Claim = await claimTurn(services.db, job, lease);
   if (claimed.kind === "early" && claimed.seconds <= MAX_INLINE_WAIT_S) {
-    await new Promise((resolve) => setTimeout(resolve, claimed.kind === "early" ? claimed.seconds * 1000 + 50 : 0));
+    const wait = claimed.seconds * 1000 + 50;
+    await new Promise((resolve) => setTimeout(resolve, wait));
     claimed = await claimTurn(services.db, job, lease);
   }
   if (claimed.kind === "early") {
@@ -111,6 +113,7 @@ export const aiReplyJob = defineJob({
   async onDead(services, { ticketId, messageId }, error) {
     const { db, env } = services;
     const jobs = await db.transaction(async (tx): Promise<QueuedJob[]> => {
+      await lockTicketFirst(tx, ticketId);
       const [row] = await tx
         .select({ state: aiTicketState, ticket: tickets, agent: aiAgents })
         .from(aiTicketState)

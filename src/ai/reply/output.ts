@@ -2,7 +2,7 @@ import * as z from "zod";
 
 // Every field beyond reply and action is nullish: strict structured outputs list it as required
 // and nullable, while an OpenAI-compatible server that leaves it out still parses.
-export const leadOutput = z.object({
+const leadOutput = z.object({
   name: z.string().nullish(),
   company: z.string().nullish(),
   email: z.string().nullish(),
@@ -17,7 +17,7 @@ export const leadOutput = z.object({
 });
 export type LeadOutput = z.infer<typeof leadOutput>;
 
-export const replyActions = ["reply", "handoff", "close"] as const;
+const replyActions = ["reply", "handoff", "close"] as const;
 
 export const replyOutput = z.object({
   reply: z.string().describe("The message to send the customer, in their language. Plain text."),

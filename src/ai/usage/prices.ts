@@ -6,7 +6,7 @@ export type Price = { inputPerMillion: number; outputPerMillion: number };
  * use. An organization overrides or extends them (PUT /api/ai/settings), e.g. for a gateway's
  * own prices or a local model that costs nothing.
  */
-export const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
+const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
   "gpt-4o-mini": { inputPerMillion: 0.15, outputPerMillion: 0.6 },
   "gpt-4o": { inputPerMillion: 2.5, outputPerMillion: 10 },
   "gpt-4.1": { inputPerMillion: 2, outputPerMillion: 8 },

@@ -3,7 +3,7 @@ import { aiUsage, type UsagePurpose } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import { costUsd, type Price, priceOf } from "./prices";
 
-export type UsageEntry = {
+type UsageEntry = {
   organizationId: string;
   ticketId?: string | null;
   agentId?: string | null;

@@ -3,7 +3,7 @@ import { aiUsage } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 
 export const groupings = ["day", "model", "purpose"] as const;
-export type Grouping = (typeof groupings)[number];
+type Grouping = (typeof groupings)[number];
 
 const keyOf: Record<Grouping, SQL<string>> = {
   day: sql<string>`to_char(${aiUsage.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`,
