@@ -4,7 +4,7 @@ import { aiAgentChannels, aiAgents, aiTicketState, tickets } from "@/db/schema";
 import type { NewJob } from "@/jobs/outbox";
 import type { Transaction } from "@/platform/db";
 import type { Coverage } from "./coverage";
-import { releaseTicket } from "./handoff";
+import { releaseTicket } from "./release";
 import { replyJob } from "./reply/enqueue";
 
 /** What the bot does with an inbound message: whether the ticket is its own, and the jobs that follows. */

@@ -6,8 +6,8 @@ import type { Database } from "@/platform/db";
 import { isActive } from "@/tickets/active";
 import type { TicketRow } from "@/tickets/schemas";
 import type { AiAgentRow } from "../agents/schemas";
-import { releaseTicket } from "../handoff";
 import { lockTicketFirst } from "../locks";
+import { releaseTicket } from "../release";
 
 type StateRow = typeof aiTicketState.$inferSelect;
 

@@ -8,8 +8,8 @@ import { ApiError } from "@/platform/errors";
 import { isActive } from "@/tickets/active";
 import { recordHistory } from "@/tickets/history";
 import { changeTicket, getTicket } from "@/tickets/service";
-import { releaseTicket } from "../handoff";
 import { mergeLead } from "../leads";
+import { releaseTicket } from "../release";
 import type { Turn } from "./claim";
 import type { Outcome } from "./decide";
 import { replyJob } from "./enqueue";
@@ -18,10 +18,11 @@ import type { LeadOutput } from "./output";
 type Finished = { result: Record<string, unknown>; jobs: QueuedJob[] };
 
 /**
- * Commits a reply (locking the ticket, then the state, as ingest does), if the turn is still this job's: the texts go out through the ticket's channel
- * like an agent's (same window rules, same send job), marked as the bot's; the answered messages,
- * the lead and the lease are settled; a hand-off or a close is applied. A message that came in
- * during generation gets the next reply, scheduled here.
+ * Commits a reply if the turn is still this job's (locking the ticket, then the state, as ingest
+ * does): the texts go out through the ticket's channel like an agent's (same window rules, same
+ * send job), marked as the bot's; the answered messages, the lead and the lease are settled; a
+ * hand-off or a close is applied. A message that came in during generation gets the next reply,
+ * scheduled here.
  */
 export async function finishTurn(
   db: Database,
@@ -56,13 +57,10 @@ export async function finishTurn(
         break;
       }
     }
-    if (lead)
-      await mergeLead(tx, {
-        organizationId: ticket.organizationId,
-        contactId: ticket.contactId,
-        ticketId: ticket.id,
-        lead,
-      });
+    if (lead) {
+      const { organizationId, contactId } = ticket;
+      await mergeLead(tx, { organizationId, contactId, ticketId: ticket.id, lead });
+    }
     await tx
       .update(aiTicketState)
       .set({ ...release, lastRepliedMessageId: coverUpTo, lead: outcome.lead, stalledReplies: outcome.stalledReplies })
