@@ -1,3 +1,4 @@
+import { aiReplyJob } from "@/ai/reply/job";
 import { assignTicketJob, drainJob } from "@/assignment/jobs";
 import type { JobDefinition } from "@/jobs/define";
 import { registerJobEndpoint } from "@/jobs/endpoint";
@@ -8,7 +9,7 @@ import type { Bindings } from "@/platform/env";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
-  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob].map((job) => [
+  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob, aiReplyJob].map((job) => [
     job.name,
     job as unknown as JobDefinition,
   ]),

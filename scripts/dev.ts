@@ -59,19 +59,33 @@ const wrangler: ChildProcess = spawn(
   { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
 );
 
+// wrangler dev runs the cron only when asked (/__scheduled). Jobs that wait for their time (the AI
+// agent's quiet period, retries after backoff) need its ticks, so they come every few seconds here.
+const cronSeconds = Number(process.env.DEV_CRON_SECONDS ?? 5);
+const cron =
+  cronSeconds > 0
+    ? setInterval(() => {
+        fetch(`http://127.0.0.1:${port}/__scheduled`).then(
+          (res) => res.body?.cancel(),
+          () => {}, // not up yet, or restarting
+        );
+      }, cronSeconds * 1000)
+    : undefined;
+
 console.log(`
   Switchboard is starting on ${publicUrl}
     API      ${publicUrl}/api
     Docs     ${publicUrl}/api/docs
     OpenAPI  ${publicUrl}/api/openapi.json
     Health   ${publicUrl}/api/health
-    Cron     ${publicUrl}/__scheduled  (runs the scheduled handler once)
+    Cron     ${publicUrl}/__scheduled  (runs the scheduled handler once; ticks every ${cronSeconds || "-"} s)
 `);
 
 let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  clearInterval(cron);
   wrangler.kill("SIGTERM");
   await stopDatabase?.();
   process.exit(code);

@@ -1,9 +1,11 @@
 import { registerAgentRoutes } from "@/agents/routes";
+import { registerAiRoutes } from "@/ai/routes";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
 import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
 import { registerHealthRoutes } from "@/health/routes";
+import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
 import { type App, newApp } from "@/platform/api-app";
@@ -41,6 +43,8 @@ export function createApiApp(): App {
   registerTicketActions(app);
   registerMessageRoutes(app);
   registerAgentRoutes(app);
+  registerAiRoutes(app);
+  registerIntegrationRoutes(app);
   registerJobRoutes(app);
   registerWebhookEventRoutes(app);
   registerQueueRoutes(app);

@@ -1,5 +1,6 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, not, sql } from "drizzle-orm";
 import { agentLoad, worksTickets } from "@/agents/availability";
+import { botHoldsTicket } from "@/ai/ownership";
 import { agentQueues, agents, tickets, users } from "@/db/schema";
 import type { Transaction } from "@/platform/db";
 import { isActive, ticketIsActive } from "@/tickets/active";
@@ -21,7 +22,12 @@ async function currentLoad(tx: Transaction, agentId: string): Promise<number> {
  * both take an agent's last free slot. Returns the assignee, or null when nobody is available.
  */
 export async function autoAssign(tx: Transaction, ticketId: string): Promise<string | null> {
-  const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for("update");
+  // The bot's tickets are not auto-assigned: a hand-off (or an agent) gives them to people.
+  const [ticket] = await tx
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.id, ticketId), not(botHoldsTicket)))
+    .for("update");
   if (!ticket || !isActive(ticket.status)) return null;
   if (ticket.assigneeId) return ticket.assigneeId;
 
@@ -74,6 +80,7 @@ export async function unassignedBacklog(tx: Transaction, organizationId: string 
         organizationId ? eq(tickets.organizationId, organizationId) : undefined,
         isNull(tickets.assigneeId),
         ticketIsActive,
+        not(botHoldsTicket),
       ),
     )
     .orderBy(asc(tickets.id))

@@ -1,3 +1,4 @@
+export * from "./schema/ai";
 export * from "./schema/helpdesk";
 export * from "./schema/identity";
 export * from "./schema/messages";

@@ -1,4 +1,6 @@
 import { eq, sql } from "drizzle-orm";
+import { type Coverage, channelCoverage } from "@/ai/coverage";
+import { botTakesInbound } from "@/ai/inbound";
 import { assignJob } from "@/assignment/enqueue";
 import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/types";
 import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
@@ -16,7 +18,12 @@ import type { Delivery, IngestChannel, IngestResult } from "./types";
 
 export type { Delivery, IngestChannel, IngestResult } from "./types";
 
-async function ingestMessage(tx: Transaction, channel: IngestChannel, event: InboundMessageEvent): Promise<NewJob[]> {
+async function ingestMessage(
+  tx: Transaction,
+  channel: IngestChannel,
+  event: InboundMessageEvent,
+  coverage: Coverage,
+): Promise<NewJob[]> {
   const at = event.timestamp;
   const { contactId, active } = await contactWithActiveTicket(tx, channel.organizationId, channel.id, event.from, at);
   const { ticket, opened } =
@@ -40,8 +47,9 @@ async function ingestMessage(tx: Transaction, channel: IngestChannel, event: Inb
     returning (select id from inserted) as message_id`);
   const messageId = rows[0]?.message_id;
   if (!messageId) return [];
-  const jobs: NewJob[] = [];
-  if (opened !== "existing" && !ticket.assigneeId) {
+  const bot = await botTakesInbound(tx, coverage, { channel, ticket, messageId, type: event.type });
+  const jobs: NewJob[] = [...bot.jobs];
+  if (opened !== "existing" && !ticket.assigneeId && !bot.owns) {
     jobs.push(assignJob(channel.organizationId, ticket.id));
   }
   if (channel.notify) {
@@ -75,7 +83,8 @@ export async function ingest(
   const ignoredReasons = events.flatMap((e) => (e.kind === "ignored" ? [e.reason] : []));
   const actionable = events.filter((e): e is InboundMessageEvent | StatusEvent => e.kind !== "ignored");
   const [only] = actionable;
-  if (actionable.length === 1 && only?.kind === "message") {
+  const coverage = await channelCoverage(services, channel);
+  if (actionable.length === 1 && only?.kind === "message" && coverage === "none") {
     const ignored = ignoredReasons.length;
     const fast = await ingestIntoOpenTicket(services.db, channel, only, raw, delivery, ignored);
     if (fast !== "not-applicable") {
@@ -96,7 +105,7 @@ export async function ingest(
         continue;
       }
       if (event.kind === "message") {
-        pending.push(...(await ingestMessage(tx, channel, event)));
+        pending.push(...(await ingestMessage(tx, channel, event, coverage)));
         result.messages += 1;
       } else {
         const update: StatusUpdate = {

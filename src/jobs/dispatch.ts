@@ -4,7 +4,7 @@ import { outbox } from "@/db/schema";
 import type { Bindings, Env } from "@/platform/env";
 import type { Services } from "@/platform/services";
 import { cleanText } from "@/platform/text";
-import type { OutboxRow } from "./outbox";
+import type { OutboxRow, QueuedJob } from "./outbox";
 import { LOCAL_SIGNATURE_HEADER, signLocalDelivery } from "./signature";
 
 export type JobTransport = (request: Request, bindings: Bindings, ctx: ExecutionContext) => Promise<Response>;
@@ -30,15 +30,18 @@ export function backoffSeconds(attempts: number, retryAfter?: number): number {
   return Math.max(exponential, retryAfter ?? 0);
 }
 
-/** After commit: publish to QStash, or deliver locally. Failures leave the row for the cron. */
-export async function dispatch(services: Services, rows: OutboxRow[]): Promise<void> {
+/**
+ * After commit: publish to QStash (delayed as the job asked), or deliver locally. A delayed job is
+ * not delivered locally: the cron's sweep runs it once it is due. Failures leave the row for the cron.
+ */
+export async function dispatch(services: Services, rows: QueuedJob[]): Promise<void> {
   for (const row of rows) {
     if (qstashConfigured(services.env)) await publish(services, row);
-    else await deliverLocally(services, row);
+    else if (!row.delaySeconds) await deliverLocally(services, row);
   }
 }
 
-async function publish(services: Services, row: OutboxRow): Promise<void> {
+async function publish(services: Services, row: QueuedJob): Promise<void> {
   const { env, db, log } = services;
   try {
     const client = new Client({ token: env.QSTASH_TOKEN ?? "", baseUrl: env.QSTASH_URL, retry: false });
@@ -48,6 +51,7 @@ async function publish(services: Services, row: OutboxRow): Promise<void> {
       // QStash drops a second publish of the same id, so a re-publish never delivers twice.
       deduplicationId: row.id,
       retries: Math.max(0, row.maxAttempts - 1),
+      ...(row.delaySeconds ? { delay: row.delaySeconds } : {}),
     });
     await db
       .update(outbox)
@@ -59,7 +63,8 @@ async function publish(services: Services, row: OutboxRow): Promise<void> {
       .update(outbox)
       .set({
         lastError: cleanText(`publish failed: ${String(error)}`),
-        nextAttemptAt: sql`now() + interval '30 seconds'`,
+        // A delayed job keeps its time if that is later: the re-publish must not run it early.
+        nextAttemptAt: sql`greatest(${outbox.nextAttemptAt}, now() + interval '30 seconds')`,
       })
       .where(eq(outbox.id, row.id));
   }

@@ -7,7 +7,7 @@ import type { Transaction } from "@/platform/db";
 import type { Env } from "@/platform/env";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
-import { actorOf, recordHistory } from "@/tickets/history";
+import { recordHistory } from "@/tickets/history";
 import type { MessageRow } from "@/tickets/schemas";
 import { getTicket } from "@/tickets/service";
 
@@ -16,22 +16,25 @@ export type OutboundRequest =
   | { type: "media"; mediaUrl: string; mediaType: "image" | "audio" | "video" | "document"; caption?: string }
   | { type: "template"; template: { name: string; language: string; variables?: string[] } };
 
+/** Who writes an outbound message: a person (user or API key) or the AI agent (id: the agent's). */
+export type Author = Pick<Principal, "id" | "organizationId"> & { type: Principal["type"] | "ai" };
+
 const SERVICE_WINDOW_MS = 24 * 3600 * 1000;
 /** Attempts of a send job: with the 10 s doubling backoff, about ten minutes of provider trouble. */
 export const SEND_MAX_ATTEMPTS = 6;
 
 /**
- * Validates and records an agent's message on a ticket, with its send job, in the caller's
- * transaction. The message is `queued`; the job sends it.
+ * Validates and records an agent's (or the bot's) message on a ticket, with its send job, in the
+ * caller's transaction. The message is `queued`; the job sends it.
  */
 export async function queueOutbound(
   tx: Transaction,
   env: Env,
-  principal: Principal,
+  author: Author,
   ticketId: string,
   request: OutboundRequest,
 ): Promise<{ message: MessageRow; jobs: OutboxRow[] }> {
-  const ticket = await getTicket(tx, principal.organizationId, ticketId, true);
+  const ticket = await getTicket(tx, author.organizationId, ticketId, true);
   if (ticket.status === "closed") throw new ApiError("CONFLICT", "The ticket is closed; reopen it or open a new one.");
   const [channel] = ticket.channelId ? await tx.select().from(channels).where(eq(channels.id, ticket.channelId)) : [];
   const adapter = channel ? adapterFor(channel.type) : undefined;
@@ -68,8 +71,8 @@ export async function queueOutbound(
       media: request.type === "media" ? { url: request.mediaUrl, caption: request.caption } : null,
       content: request.type === "template" ? request.template : null,
       status: "queued",
-      senderType: principal.type,
-      senderId: principal.type === "user" ? principal.id : null,
+      senderType: author.type,
+      senderId: author.type === "user" ? author.id : null,
     })
     .returning();
   if (!message) throw new Error("message insert returned nothing");
@@ -81,7 +84,7 @@ export async function queueOutbound(
     await recordHistory(tx, {
       organizationId: ticket.organizationId,
       ticketId: ticket.id,
-      actor: actorOf(principal),
+      actor: { type: author.type, id: author.id },
       action: "first_response",
       changes: { firstResponseAt: { before: null, after: now.toISOString() } },
     });

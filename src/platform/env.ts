@@ -51,8 +51,11 @@ export const envSchema = z.object({
   /** API requests per minute per organization, and per API key within it. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** The deployment's model access; an organization may bring its own through /api/integrations/openai. */
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: optionalUrl,
+  /** How long one model request may take before it is abandoned (and its job retried). */
+  OPENAI_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

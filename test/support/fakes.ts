@@ -1,4 +1,5 @@
-// Loopback fakes of the provider APIs (Meta Graph, Z-API, BuilderBot, Twilio, Telegram, QStash).
+// Loopback fakes of the provider APIs (Meta Graph, Z-API, BuilderBot, Twilio, Telegram, QStash,
+// an OpenAI-compatible model server under /openai/<scope>/v1, see openai-fake.ts).
 // One HTTP server; each provider under its own path prefix. Every request is recorded, and a
 // test can queue canned answers (429 with Retry-After, 500, a slow answer) for a path prefix.
 // Tests scope everything by a prefix they own (a unique phone number id, instance, bot token),
@@ -17,6 +18,7 @@ import { createHash, createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { seeded } from "../drills/random";
+import { openaiAnswer } from "./openai-fake";
 
 export const QSTASH_TEST_KEYS = {
   current: "sig_test_current_signing_key_0123456789",
@@ -210,7 +212,7 @@ export async function startFakes(): Promise<{ url: string; close(): Promise<void
       return send(res, lostAnswer?.status ?? 201, lostAnswer?.body ?? { messageId });
     }
 
-    const answer = providerAnswer(path, body);
+    const answer = path.startsWith("/openai/") ? openaiAnswer(path, body, headers) : providerAnswer(path, body);
     return send(res, answer.status, answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

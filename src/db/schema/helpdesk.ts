@@ -227,6 +227,10 @@ export const ticketHistoryActions = [
   "contact_merged",
   /** A send is repeated after an attempt whose outcome at the provider is unknown (at-least-once). */
   "message_resent",
+  "handed_off",
+  "ai_failed",
+  "ai_enabled",
+  "ai_disabled",
 ] as const;
 export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
 

@@ -1,0 +1,33 @@
+import type { Executor } from "@/platform/db";
+import type { LeadOutput } from "./reply/output";
+
+/**
+ * What a ticket's replies have learned of the lead so far, with the model's latest `lead` folded
+ * in: a known field is never erased by a null. `progressed` says whether anything was learned,
+ * which tells a qualifying conversation from a loop.
+ */
+export function foldLead(
+  known: Record<string, unknown>,
+  lead: LeadOutput | null | undefined,
+): { lead: Record<string, unknown>; progressed: boolean } {
+  const next = { ...known };
+  let progressed = false;
+  for (const [field, value] of Object.entries(lead ?? {})) {
+    if (value === null || value === undefined || value === "") continue;
+    if (JSON.stringify(next[field]) !== JSON.stringify(value)) {
+      next[field] = value;
+      progressed = true;
+    }
+  }
+  return { lead: next, progressed };
+}
+
+/**
+ * The lead-merging hook of the reply loop, called in the reply's transaction with each reply's
+ * `lead` output. The leads slice (contact's lead, temperature history, `lead.hot` events, CRM
+ * syncs) fills this in; until then the ticket's own snapshot (foldLead) is all that is kept.
+ */
+export async function mergeLead(
+  _tx: Executor,
+  _input: { organizationId: string; contactId: string; ticketId: string; lead: LeadOutput },
+): Promise<void> {}

@@ -1,0 +1,11 @@
+import { openaiIntegration } from "./providers/openai";
+import type { IntegrationProvider } from "./types";
+
+/** Every provider an organization can connect, by name: the path segment of /api/integrations/{provider}. */
+export const integrationNames = ["openai"] as const;
+export type IntegrationName = (typeof integrationNames)[number];
+
+// biome-ignore lint/suspicious/noExplicitAny: providers differ in their config type; the service validates with each one's own schema
+export const integrationProviders: Record<IntegrationName, IntegrationProvider<any>> = {
+  openai: openaiIntegration,
+};

@@ -1,0 +1,93 @@
+import { z } from "@hono/zod-openapi";
+import type { App } from "@/platform/api-app";
+import { audit } from "@/platform/audit";
+import { protectedRoute } from "@/platform/auth";
+import { jsonBody, jsonContent } from "@/platform/openapi";
+import { integrationNames } from "./registry";
+import { integrationBody, integrationSchema, presentIntegration, providerParam, testResultSchema } from "./schemas";
+import { deleteIntegration, putIntegration, storedIntegrations, testIntegration } from "./service";
+
+const routes = {
+  list: protectedRoute({
+    method: "get",
+    path: "/api/integrations",
+    tags: ["integrations"],
+    summary: "Every provider, configured or not (never a secret)",
+    roles: ["admin"],
+    responses: { 200: jsonContent(z.object({ data: z.array(integrationSchema) }), "Every provider.") },
+  }),
+  put: protectedRoute({
+    method: "put",
+    path: "/api/integrations/{provider}",
+    tags: ["integrations"],
+    summary: "Configure a provider for the organization (secrets stored encrypted)",
+    roles: ["admin"],
+    request: { params: providerParam, body: jsonBody(integrationBody) },
+    responses: { 200: jsonContent(integrationSchema, "The provider, as configured.") },
+  }),
+  remove: protectedRoute({
+    method: "delete",
+    path: "/api/integrations/{provider}",
+    tags: ["integrations"],
+    summary: "Remove the organization's settings (the deployment's apply again, if any)",
+    roles: ["admin"],
+    request: { params: providerParam },
+    responses: { 204: { description: "Removed." } },
+  }),
+  test: protectedRoute({
+    method: "post",
+    path: "/api/integrations/{provider}/test",
+    tags: ["integrations"],
+    summary: "Call the provider's API with the settings in force",
+    roles: ["admin"],
+    request: { params: providerParam },
+    responses: { 200: jsonContent(testResultSchema, "Whether the provider answered, and how fast.") },
+  }),
+};
+
+export function registerIntegrationRoutes(app: App) {
+  app.openapi(routes.list, async (c) => {
+    const { db, env } = c.var.services;
+    const stored = await storedIntegrations(db, c.var.principal.organizationId);
+    const data = await Promise.all(integrationNames.map((name) => presentIntegration(env, name, stored.get(name))));
+    return c.json({ data }, 200);
+  });
+
+  app.openapi(routes.put, async (c) => {
+    const { db, env } = c.var.services;
+    const principal = c.var.principal;
+    const { provider } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const row = await putIntegration(db, env, principal.organizationId, provider, input);
+    await audit(db, {
+      organizationId: principal.organizationId,
+      actor: principal,
+      action: "integration.configured",
+      targetType: "integration",
+      targetId: provider,
+      metadata: { fields: Object.keys(input) },
+    });
+    return c.json(await presentIntegration(env, provider, row), 200);
+  });
+
+  app.openapi(routes.remove, async (c) => {
+    const { db } = c.var.services;
+    const principal = c.var.principal;
+    const { provider } = c.req.valid("param");
+    await deleteIntegration(db, principal.organizationId, provider);
+    await audit(db, {
+      organizationId: principal.organizationId,
+      actor: principal,
+      action: "integration.removed",
+      targetType: "integration",
+      targetId: provider,
+    });
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.test, async (c) => {
+    const { db, env } = c.var.services;
+    const { provider } = c.req.valid("param");
+    return c.json(await testIntegration(db, env, c.var.principal.organizationId, provider), 200);
+  });
+}

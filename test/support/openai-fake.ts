@@ -1,0 +1,57 @@
+// The default answers of the loopback OpenAI-compatible fake (served by fakes.ts under /openai/).
+// A test owns a scope (/openai/<scope>/v1/...) and scripts answers for it through /__script;
+// unscripted calls get these. Shaped like OpenAI's answers, so the real SDK parses them.
+
+/** What an unscripted chat completion answers, and the tokens it reports. */
+export const DEFAULT_MODEL_REPLY = { reply: "Olá! Como posso ajudar?", action: "reply", lead: null };
+export const DEFAULT_USAGE = { prompt_tokens: 120, completion_tokens: 30 };
+
+/** An API key the fake refuses (401), echoing it in the message the way OpenAI does. */
+export const REFUSED_KEY = "sk-refused-by-the-fake";
+
+export function chatCompletion(
+  model: string,
+  content: string,
+  usage: { prompt_tokens: number; completion_tokens: number } = DEFAULT_USAGE,
+) {
+  return {
+    id: `chatcmpl-fake${Date.now().toString(36)}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [
+      { index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop", logprobs: null },
+    ],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+export function openaiAnswer(
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): { status: number; body: unknown } {
+  if (headers.authorization === `Bearer ${REFUSED_KEY}`) {
+    return {
+      status: 401,
+      body: {
+        error: {
+          message: `Incorrect API key provided: ${REFUSED_KEY}.`,
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      },
+    };
+  }
+  if (path.endsWith("/models")) {
+    return {
+      status: 200,
+      body: { object: "list", data: [{ id: "gpt-4o-mini", object: "model", created: 1, owned_by: "fake" }] },
+    };
+  }
+  if (path.endsWith("/chat/completions")) {
+    const model = (JSON.parse(body || "{}") as { model?: string }).model ?? "gpt-4o-mini";
+    return { status: 200, body: chatCompletion(model, JSON.stringify(DEFAULT_MODEL_REPLY)) };
+  }
+  return { status: 404, body: { error: { message: `no fake for ${path}`, type: "invalid_request_error" } } };
+}
