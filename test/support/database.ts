@@ -5,9 +5,8 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
-import { PGlite } from "@electric-sql/pglite";
 import type * as PG from "pg";
-import { servePGlite } from "../../scripts/pglite-server";
+import { createPGlite, servePGlite } from "../../scripts/pglite-server";
 
 const pg = createRequire(import.meta.url)("pg") as typeof PG;
 const root = path.resolve(import.meta.dirname, "../..");
@@ -26,7 +25,7 @@ export async function startDatabase(): Promise<TestDatabase> {
 }
 
 async function embedded(): Promise<TestDatabase> {
-  const pglite = await PGlite.create();
+  const pglite = await createPGlite();
   const server = await servePGlite(pglite);
   const { port } = server;
   return {
