@@ -12,7 +12,14 @@
 import type { ChildProcess } from "node:child_process";
 import pg from "pg";
 import { contactOf, protocolOf, seed } from "./bench-scale-seed.ts";
-import { benchDatabase, benchOrganization, login, serverUrl, startGateway } from "./bench-support.ts";
+import {
+  benchDatabase,
+  benchOrganization,
+  login,
+  serverUrl,
+  startGateway,
+  workerdCpuSeconds,
+} from "./bench-support.ts";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
 const warmup = 10;
@@ -134,7 +141,7 @@ try {
   const [small, big] = (reuse ? await reused(gateway.url, db) : await seeded(gateway.url, db)) as [Org, Org];
   const paths = await Promise.all([endpoints(db, small), endpoints(db, big)]);
   await db.end();
-  const rows: { name: string; small: Measure; big: Measure; found: number[] }[] = [];
+  const rows: { name: string; small: Measure; big: Measure; found: number[]; cpuMs: number | null }[] = [];
   for (const [i, [name]] of paths[0].entries()) {
     const urls: [string, string] = [`${gateway.url}${paths[0][i]?.[1]}`, `${gateway.url}${paths[1][i]?.[1]}`];
     const found: number[] = [];
@@ -144,8 +151,12 @@ try {
       if (!first.ok) throw new Error(`${name}: ${first.status} ${JSON.stringify(body)}`);
       found.push(Array.isArray(body.data) ? body.data.length : 1);
     }
+    const cpuBefore = workerdCpuSeconds(gateway.child.pid);
     const [s, b] = await measure(urls, [small.token, big.token]);
-    rows.push({ name, small: s, big: b, found });
+    const cpuAfter = workerdCpuSeconds(gateway.child.pid);
+    const cpuMs =
+      cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1000) / (2 * (warmup + requests));
+    rows.push({ name, small: s, big: b, found, cpuMs });
   }
 
   const ms = (v: number) => `${v.toFixed(1).padStart(6)} ms`;
@@ -154,14 +165,14 @@ try {
     `\nread API, ${requests} requests per figure and organization, one at a time, alternating; small: ${smallSize} tickets, big: ${bigSize} tickets, ${bigSize * messagesPerTicket} messages`,
   );
   console.log(
-    `${"endpoint".padEnd(30)} ${"small p50".padStart(9)} ${"p99".padStart(8)}   ${"big p50".padStart(8)} ${"p99".padStart(8)}   ratio p50  p99   rows small/big`,
+    `${"endpoint".padEnd(30)} ${"small p50".padStart(9)} ${"p99".padStart(8)}   ${"big p50".padStart(8)} ${"p99".padStart(8)}   ratio p50  p99   rows small/big  CPU/request`,
   );
   let worst = 0;
-  for (const { name, small: s, big: b, found } of rows) {
+  for (const { name, small: s, big: b, found, cpuMs } of rows) {
     worst = Math.max(worst, b.p50 / s.p50);
     const failed = s.failures + b.failures ? `  (${s.failures + b.failures} failed)` : "";
     console.log(
-      `${name.padEnd(30)} ${ms(s.p50)} ${ms(s.p99)}   ${ms(b.p50)} ${ms(b.p99)}   ${ratio(b.p50, s.p50)} ${ratio(b.p99, s.p99)}   ${found[0]}/${found[1]}${failed}`,
+      `${name.padEnd(30)} ${ms(s.p50)} ${ms(s.p99)}   ${ms(b.p50)} ${ms(b.p99)}   ${ratio(b.p50, s.p50)} ${ratio(b.p99, s.p99)}   ${`${found[0]}/${found[1]}`.padEnd(14)} ${cpuMs === null ? "" : `${cpuMs.toFixed(1)} ms`}${failed}`,
     );
   }
   console.log(`worst p50 ratio: ${worst.toFixed(2)} (goal: 1.5), PostgreSQL at ${new URL(serverUrl).host}`);

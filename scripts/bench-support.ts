@@ -2,6 +2,7 @@
 // `wrangler dev`, and an organization with a WhatsApp (Meta) channel made through the public API.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
@@ -138,4 +139,42 @@ export async function login(gateway: string, email: string): Promise<string> {
   });
   if (!response.ok) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { token: string }).token;
+}
+
+/**
+ * CPU seconds used so far by the workerd processes under `pid` (wrangler starts them), read from
+ * Linux's /proc; null elsewhere. It includes wrangler's dev proxy Worker, so per request it is an
+ * upper bound of what Cloudflare bills as the Worker's CPU time.
+ */
+export function workerdCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  const processes = new Map<number, { parent: number; name: string; ticks: number }>();
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue; // exited meanwhile
+      }
+      // pid (name) state ppid ... utime stime: fields 14 and 15, counted after the parenthesis.
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      processes.set(Number(entry), {
+        parent: Number(fields[1]),
+        name,
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    }
+  } catch {
+    return null;
+  }
+  const under = (child: number): boolean => {
+    for (let p = processes.get(child)?.parent; p; p = processes.get(p)?.parent) if (p === pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [id, proc] of processes) if (proc.name === "workerd" && under(id)) ticks += proc.ticks;
+  return ticks / 100; // USER_HZ, 100 on Linux
 }

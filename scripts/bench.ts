@@ -21,6 +21,7 @@ import {
   startGateway,
   startWorker,
   waitFor,
+  workerdCpuSeconds,
 } from "./bench-support.ts";
 
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
@@ -123,9 +124,17 @@ try {
   await run(`${baseline}/`, returning);
   await run(webhookUrl, returning);
   const base = await run(`${baseline}/`, returning);
-  const ingest = await run(webhookUrl, returning);
+  // The gateway's CPU per request: what Workers bill and the Free plan caps (10 ms an invocation).
+  const cpuPerRequest = async (load: () => Promise<Awaited<ReturnType<typeof run>>>) => {
+    const before = workerdCpuSeconds(started.child.pid);
+    const result = await load();
+    const after = workerdCpuSeconds(started.child.pid);
+    const cpuMs = before === null || after === null ? null : ((after - before) * 1000) / Math.max(1, result.total);
+    return { ...result, cpuMs };
+  };
+  const ingest = await cpuPerRequest(() => run(webhookUrl, returning));
   const baseNew = await run(`${baseline}/`, newcomers);
-  const ingestNew = await run(webhookUrl, newcomers);
+  const ingestNew = await cpuPerRequest(() => run(webhookUrl, newcomers));
 
   const stored = new pg.Client({ connectionString: dbUrl });
   await stored.connect();
@@ -141,11 +150,12 @@ try {
     `${(g.rps / b.rps).toFixed(2)} throughput, ${(g.p50 / Math.max(1, b.p50)).toFixed(2)} p50, ${(g.p99 / Math.max(1, b.p99)).toFixed(2)} p99 latency`;
   console.log("\nreturning customers (200 with open tickets)");
   console.log(`  baseline (insert raw body)   ${fmt(base)}`);
-  console.log(`  gateway (Meta webhook)       ${fmt(ingest)}`);
+  const cpu = (r: typeof ingest) => (r.cpuMs === null ? "" : `   ${r.cpuMs.toFixed(2)} ms CPU each (workerd)`);
+  console.log(`  gateway (Meta webhook)       ${fmt(ingest)}${cpu(ingest)}`);
   console.log(`  ratio gateway/baseline       ${ratio(ingest, base)}`);
   console.log("new conversations (a new customer per message)");
   console.log(`  baseline (insert raw body)   ${fmt(baseNew)}`);
-  console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}`);
+  console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}${cpu(ingestNew)}`);
   console.log(`  ratio gateway/baseline       ${ratio(ingestNew, baseNew)}`);
   console.log(`stored by the gateway: ${rows[0]?.messages} messages in ${rows[0]?.tickets} tickets`);
 } finally {

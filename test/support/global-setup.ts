@@ -3,6 +3,7 @@ import { startDatabase } from "./database";
 import { startFakes } from "./fakes";
 import { startNeonProxy } from "./neon-proxy";
 import { startUpstashBridge } from "./upstash-bridge";
+import { startWireCounter } from "./wire-counter";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,6 +12,8 @@ declare module "vitest" {
     neonProxy: string;
     fakesUrl: string;
     upstashUrl: string;
+    /** The test database behind a proxy that counts connections and round trips (test/capacity). */
+    wireCounter: { databaseUrl: string; url: string };
     /** Drills: the seed that replays a run and the number of bodies per route. */
     fuzz: { seed: number; cases: number };
   }
@@ -26,6 +29,8 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", database.url);
   project.provide("databaseKind", database.kind);
   project.provide("neonProxy", proxy.address);
+  const counter = await startWireCounter(database.url);
+  project.provide("wireCounter", { databaseUrl: counter.databaseUrl, url: counter.url });
   const fuzz = {
     seed: Number(process.env.FUZZ_SEED) || Math.floor(Math.random() * 2 ** 31),
     cases: Number(process.env.FUZZ_CASES) || 12,
@@ -36,6 +41,7 @@ export default async function setup(project: TestProject) {
     await proxy.close();
     await fakes.close();
     await upstash.close();
+    await counter.close();
     await database.close();
   };
 }
