@@ -135,6 +135,17 @@ try {
   const ingest = await cpuPerRequest(() => run(webhookUrl, returning));
   const baseNew = await run(`${baseline}/`, newcomers);
   const ingestNew = await cpuPerRequest(() => run(webhookUrl, newcomers));
+  // The floor under both: a request that opens a connection and runs one query.
+  const health = await cpuPerRequest(async () => {
+    const result = await autocannon({ url: `${gateway}/api/health`, connections, duration: Math.min(duration, 5) });
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      total: result.requests.total,
+      failures: 0,
+    };
+  });
 
   const stored = new pg.Client({ connectionString: dbUrl });
   await stored.connect();
@@ -158,6 +169,9 @@ try {
   console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}${cpu(ingestNew)}`);
   console.log(`  ratio gateway/baseline       ${ratio(ingestNew, baseNew)}`);
   console.log(`stored by the gateway: ${rows[0]?.messages} messages in ${rows[0]?.tickets} tickets`);
+  if (health.cpuMs !== null) {
+    console.log(`CPU floor: GET /api/health (one connection, one query) ${health.cpuMs.toFixed(2)} ms each (workerd)`);
+  }
 } finally {
   for (const child of children) child.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 1000));
