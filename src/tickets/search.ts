@@ -8,7 +8,8 @@ import { containing } from "@/platform/like";
  * three, united: a single OR across a join and two subqueries leaves PostgreSQL one plan (walk the
  * organization's tickets newest first and test each), which reads every ticket when few match;
  * apart, each part takes the cheaper of that walk and its trigram index (a rare word in a big
- * organization), and a small organization's search never starts from a big one's matches.
+ * organization), and a small organization's search walks its own few tickets rather than a big
+ * one's matches.
  * The newest `limit` of the union are the newest `limit` of the three parts together.
  */
 export function ticketSearch(organizationId: string, q: string, scope: SQL | undefined, limit: number): SQL {
