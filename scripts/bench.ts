@@ -8,52 +8,24 @@
 //   new conversations    each message from a customer never seen before (a new contact and ticket)
 // Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
-import net from "node:net";
+import { createHmac } from "node:crypto";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { migrateDatabase } from "./migrate.ts";
+import {
+  benchDatabase,
+  benchOrganization,
+  freePort,
+  root,
+  serverUrl,
+  startGateway,
+  startWorker,
+  waitFor,
+  workerdCpuSeconds,
+} from "./bench-support.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
-const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess) {
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function startWorker(args: string[], port: number, vars: Record<string, string>): ChildProcess {
-  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  return spawn(
-    path.join(root, "node_modules", ".bin", "wrangler"),
-    ["dev", ...args, "--port", String(port), "--ip", "127.0.0.1", ...varArgs],
-    {
-      cwd: root,
-      stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-}
 
 async function run(url: string, bodies: () => { body: string; headers: Record<string, string> }) {
   const result = await autocannon({
@@ -80,15 +52,11 @@ async function run(url: string, bodies: () => { body: string; headers: Record<st
   };
 }
 
-const name = `switchboard_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+const database = await benchDatabase("switchboard_bench");
+const dbUrl = database.url;
 const children: ChildProcess[] = [];
 
 try {
-  await migrateDatabase(dbUrl);
   const setup = new pg.Client({ connectionString: dbUrl });
   await setup.connect();
   await setup.query(
@@ -98,50 +66,16 @@ try {
 
   // One at a time: a port picked for the second Worker could be taken by the first one's
   // internal sockets while it starts.
-  const gatewayPort = await freePort();
-  const secrets = {
-    DATABASE_URL: dbUrl,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    JWT_SECRET: randomBytes(48).toString("base64url"),
-    LOCAL_JOBS_SIGNING_KEY: randomBytes(32).toString("base64url"),
-    PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
-    LOG_LEVEL: "error",
-    WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
-    REGISTER_MAX_PER_IP: "1000",
-  };
-  children.push(await startWorker(["--config", "wrangler.toml"], gatewayPort, secrets));
-  const gateway = `http://127.0.0.1:${gatewayPort}`;
-  await waitFor(`${gateway}/api/health`, children[0] as ChildProcess);
+  const started = await startGateway(dbUrl);
+  children.push(started.child);
+  const gateway = started.url;
   const baselinePort = await freePort();
   children.push(await startWorker(["--config", "bench/wrangler.baseline.toml"], baselinePort, { DATABASE_URL: dbUrl }));
   const baseline = `http://127.0.0.1:${baselinePort}`;
   await waitFor(baseline, children[1] as ChildProcess);
 
-  const registered = (await (
-    await fetch(`${gateway}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        organizationName: "Bench",
-        name: "Bench",
-        email: `bench-${Date.now()}@example.com`,
-        password: "benchmark password 1",
-      }),
-    })
-  ).json()) as { token: string };
-  const appSecret = randomBytes(16).toString("hex");
   const phoneNumberId = "100200300";
-  const channel = (await (
-    await fetch(`${gateway}/api/channels`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${registered.token}` },
-      body: JSON.stringify({
-        type: "whatsapp_meta",
-        name: "bench",
-        config: { phoneNumberId, accessToken: "x", appSecret, verifyToken: "v" },
-      }),
-    })
-  ).json()) as { id: string };
+  const { channelId, appSecret } = await benchOrganization(gateway, "Bench", phoneNumberId);
 
   let n = 0;
   let fresh = 0;
@@ -184,15 +118,34 @@ try {
 
   const returning = webhookFrom(true);
   const newcomers = webhookFrom(false);
-  const webhookUrl = `${gateway}/webhooks/meta/${channel.id}`;
+  const webhookUrl = `${gateway}/webhooks/meta/${channelId}`;
   // Warm both isolates (and open the 200 returning customers' tickets), then measure; the order
   // alternates the load so neither runs only "cold".
   await run(`${baseline}/`, returning);
   await run(webhookUrl, returning);
   const base = await run(`${baseline}/`, returning);
-  const ingest = await run(webhookUrl, returning);
+  // The gateway's CPU per request: what Workers bill and the Free plan caps (10 ms an invocation).
+  const cpuPerRequest = async (load: () => Promise<Awaited<ReturnType<typeof run>>>) => {
+    const before = workerdCpuSeconds(started.child.pid);
+    const result = await load();
+    const after = workerdCpuSeconds(started.child.pid);
+    const cpuMs = before === null || after === null ? null : ((after - before) * 1000) / Math.max(1, result.total);
+    return { ...result, cpuMs };
+  };
+  const ingest = await cpuPerRequest(() => run(webhookUrl, returning));
   const baseNew = await run(`${baseline}/`, newcomers);
-  const ingestNew = await run(webhookUrl, newcomers);
+  const ingestNew = await cpuPerRequest(() => run(webhookUrl, newcomers));
+  // The floor under both: a request that opens a connection and runs one query.
+  const health = await cpuPerRequest(async () => {
+    const result = await autocannon({ url: `${gateway}/api/health`, connections, duration: Math.min(duration, 5) });
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      total: result.requests.total,
+      failures: 0,
+    };
+  });
 
   const stored = new pg.Client({ connectionString: dbUrl });
   await stored.connect();
@@ -208,18 +161,21 @@ try {
     `${(g.rps / b.rps).toFixed(2)} throughput, ${(g.p50 / Math.max(1, b.p50)).toFixed(2)} p50, ${(g.p99 / Math.max(1, b.p99)).toFixed(2)} p99 latency`;
   console.log("\nreturning customers (200 with open tickets)");
   console.log(`  baseline (insert raw body)   ${fmt(base)}`);
-  console.log(`  gateway (Meta webhook)       ${fmt(ingest)}`);
+  const cpu = (r: typeof ingest) => (r.cpuMs === null ? "" : `   ${r.cpuMs.toFixed(2)} ms CPU each (workerd)`);
+  console.log(`  gateway (Meta webhook)       ${fmt(ingest)}${cpu(ingest)}`);
   console.log(`  ratio gateway/baseline       ${ratio(ingest, base)}`);
   console.log("new conversations (a new customer per message)");
   console.log(`  baseline (insert raw body)   ${fmt(baseNew)}`);
-  console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}`);
+  console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}${cpu(ingestNew)}`);
   console.log(`  ratio gateway/baseline       ${ratio(ingestNew, baseNew)}`);
   console.log(`stored by the gateway: ${rows[0]?.messages} messages in ${rows[0]?.tickets} tickets`);
+  if (health.cpuMs !== null) {
+    console.log(`CPU floor: GET /api/health (one connection, one query) ${health.cpuMs.toFixed(2)} ms each (workerd)`);
+  }
 } finally {
   for (const child of children) child.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 1000));
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await database.drop();
 }
 
 console.log("\nbundle sizes:");

@@ -6,11 +6,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { ensureDevVars } from "./dev-vars.ts";
 import { copyDocsAssets } from "./docs-assets.ts";
 import { migrateDatabase } from "./migrate.ts";
-import { servePGlite } from "./pglite-server.ts";
+import { createPGlite, servePGlite } from "./pglite-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 process.chdir(root);
@@ -22,7 +21,7 @@ let databaseUrl = process.env.DATABASE_URL || vars.DATABASE_URL;
 if (!databaseUrl) {
   const dataDir = path.join(root, ".data", "pglite");
   mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await createPGlite(dataDir);
   const server = await servePGlite(pglite, { port: Number(process.env.DEV_DB_PORT ?? 0) });
   databaseUrl = `postgres://postgres:postgres@127.0.0.1:${server.port}/postgres`;
   stopDatabase = async () => {

@@ -7,11 +7,17 @@
 // one block, and a connection that opened a transaction keeps the session until it ends it, so
 // concurrent clients see the isolation of a serialized database.
 import { createServer, type Server, type Socket } from "node:net";
-import type { PGlite } from "@electric-sql/pglite";
+import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 
 const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
 const GSSENC_REQUEST = 80877104;
+
+/** PGlite with the extensions the migrations create (pg_trgm, for search); in memory without a directory. */
+export function createPGlite(dataDir?: string): Promise<PGlite> {
+  return PGlite.create(dataDir, { extensions: { pg_trgm } });
+}
 
 type Unit = { conn: Connection; messages: Uint8Array[]; terminate: boolean };
 type Connection = {

@@ -138,6 +138,29 @@ describe("contacts", () => {
     expect(await search("nobody")).toEqual([]);
   });
 
+  it("finds a phone by its digits with or without the country code and the ninth digit", async () => {
+    const tenant = await createTenant();
+    const made = await call("/api/contacts", {
+      token: tenant.token,
+      json: { name: "Celular", phone: "+5511987654321" },
+    });
+    expect(made.status, made.text).toBe(201);
+    for (const q of [
+      "+55 11 98765-4321",
+      "5511987654321",
+      "(11) 98765-4321",
+      "11 8765-4321",
+      "551187654321",
+      "87654321",
+    ]) {
+      const res = await call<Page>(`/api/contacts?q=${encodeURIComponent(q)}`, { token: tenant.token });
+      expect(
+        res.body.data.map((c) => c.id),
+        `q=${q}: ${res.text}`,
+      ).toEqual([made.body.id]);
+    }
+  });
+
   it("paginates newest first, also within a search", async () => {
     const tenant = await createTenant();
     const made: string[] = [];

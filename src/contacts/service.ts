@@ -3,6 +3,7 @@ import { contactIdentities, contacts, tickets } from "@/db/schema";
 import type { Database, Executor } from "@/platform/db";
 import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
+import { containing } from "@/platform/like";
 import { normalizePhone } from "@/platform/phone";
 import type { ContactRow, TicketCounts } from "./schemas";
 
@@ -16,19 +17,14 @@ export type ContactChanges = {
 
 const PHONE_TAKEN = "Another contact in this organization already has this phone number; merge them instead.";
 
-/** Backslash is Postgres's default LIKE escape, so user input cannot smuggle in wildcards. */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, "\\$&");
-}
-
 function searchCondition(q: string): SQL | undefined {
-  const terms: (SQL | undefined)[] = [ilike(contacts.name, `%${escapeLike(q)}%`)];
+  const terms: (SQL | undefined)[] = [ilike(contacts.name, containing(q))];
   const e164 = normalizePhone(q);
   if (e164) terms.push(eq(contacts.phone, e164));
   // Only a query written like (part of) a phone number searches digits: "Ana 2" must not match
   // every phone containing a 2.
   const digits = q.replace(/\D/g, "");
-  if (/^[\d\s()+.-]+$/.test(q) && digits.length >= 3) terms.push(like(contacts.phone, `%${digits}%`));
+  if (/^[\d\s()+.-]+$/.test(q) && digits.length >= 3) terms.push(like(contacts.phone, containing(digits)));
   return or(...terms);
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
 import {
   contacts,
   messages,
@@ -15,6 +15,7 @@ import type { Principal } from "@/platform/principal";
 import { isActive } from "./active";
 import { type Actor, actorOf, diff, recordHistory } from "./history";
 import { presentHistory, presentMessage, presentTicket, type TicketChanges, type TicketRow } from "./schemas";
+import { ticketSearch } from "./search";
 
 export async function getTicket(db: Executor, organizationId: string, id: string, lock = false): Promise<TicketRow> {
   const query = db
@@ -98,8 +99,6 @@ export type TicketFilters = {
   q?: string;
 };
 
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (m) => `\\${m}`);
-
 export async function listTickets(
   db: Executor,
   organizationId: string,
@@ -123,21 +122,19 @@ export async function listTickets(
       sql`exists (select 1 from ${ticketTags} join ${tags} on ${tags.id} = ${ticketTags.tagId} where ${ticketTags.ticketId} = ${tickets.id} and lower(${tags.name}) = lower(${filters.tag}))`,
     );
   }
-  if (filters.q) {
-    const pattern = `%${escapeLike(filters.q)}%`;
-    where.push(
-      or(
-        ilike(tickets.subject, pattern),
-        sql`${tickets.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.organizationId} = ${organizationId} and (${contacts.name} ilike ${pattern} or ${contacts.phone} like ${pattern}))`,
-        sql`exists (select 1 from messages m where m.ticket_id = ${tickets.id} and m.body ilike ${pattern})`,
-      ),
-    );
-  }
   if (page.after) where.push(lt(tickets.id, page.after));
+  const scope = and(...where);
   return db
     .select()
     .from(tickets)
-    .where(and(...where))
+    .where(
+      filters.q
+        ? and(
+            eq(tickets.organizationId, organizationId),
+            ticketSearch(organizationId, filters.q, scope, page.limit + 1),
+          )
+        : scope,
+    )
     .orderBy(desc(tickets.id))
     .limit(page.limit + 1);
 }

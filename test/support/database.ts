@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type * as PG from "pg";
 import { servePGlite } from "../../scripts/pglite-server";
 
@@ -24,8 +25,8 @@ export async function startDatabase(): Promise<TestDatabase> {
   if (external) return migrate(await freshDatabase(external));
   const snapshot = await snapshotPath();
   const saved = await readFile(snapshot).catch(() => null);
-  if (saved) return embedded(new PGlite({ loadDataDir: new Blob([saved]) }));
-  const pglite = new PGlite();
+  if (saved) return embedded(new PGlite({ loadDataDir: new Blob([saved]), extensions: { pg_trgm } }));
+  const pglite = new PGlite({ extensions: { pg_trgm } });
   const db = await migrate(await embedded(pglite));
   const dump = Buffer.from(await (await pglite.dumpDataDir("gzip")).arrayBuffer());
   // Written aside and renamed, so a run started meanwhile never reads half a snapshot.

@@ -7,6 +7,7 @@ import { startFaultProxy } from "./fault-proxy";
 import { startNeonProxy } from "./neon-proxy";
 import { PASSWORD } from "./password";
 import { startUpstashBridge } from "./upstash-bridge";
+import { startWireCounter } from "./wire-counter";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,6 +18,8 @@ declare module "vitest" {
     upstashUrl: string;
     /** The test database behind a proxy that drills arm to cut connections (./fault-proxy.ts). */
     faultProxy: { databaseUrl: string; control: string };
+    /** The test database behind a proxy that counts connections and round trips (test/capacity). */
+    wireCounter: { databaseUrl: string; url: string };
     /** Drill sizes and the seed that replays a run (test/drills/settings.ts). */
     drill: DrillSettings;
     /** PASSWORD hashed as the app hashes it, once per run, for seeded users (./seed.ts). */
@@ -37,6 +40,8 @@ export default async function setup(project: TestProject) {
   project.provide("neonProxy", proxy.address);
   const faults = await startFaultProxy(database.url);
   project.provide("faultProxy", { databaseUrl: faults.databaseUrl, control: faults.control });
+  const counter = await startWireCounter(database.url);
+  project.provide("wireCounter", { databaseUrl: counter.databaseUrl, url: counter.url });
   const drill = drillSettings(process.env);
   project.provide("drill", drill);
   console.log(
@@ -47,6 +52,7 @@ export default async function setup(project: TestProject) {
     await faults.close();
     await fakes.close();
     await upstash.close();
+    await counter.close();
     await database.close();
   };
 }

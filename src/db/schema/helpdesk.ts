@@ -51,6 +51,9 @@ export const contacts = pgTable(
       .on(t.organizationId, t.phone)
       .where(sql`${t.phone} is not null and ${t.mergedIntoId} is null`),
     index("contacts_organization_idx").on(t.organizationId, t.id),
+    // Search (src/contacts/search.ts): names by ILIKE '%q%', phones by digits anywhere in the number.
+    index("contacts_name_trgm_idx").using("gin", t.name.op("gin_trgm_ops")),
+    index("contacts_phone_trgm_idx").using("gin", t.phone.op("gin_trgm_ops")),
   ],
 );
 
@@ -163,6 +166,20 @@ export const tickets = pgTable(
     index("tickets_organization_status_idx").on(t.organizationId, t.status, t.id),
     index("tickets_assignee_idx").on(t.assigneeId, t.status),
     index("tickets_contact_idx").on(t.contactId),
+    index("tickets_subject_trgm_idx").using("gin", t.subject.op("gin_trgm_ops")),
+    // Stats over a date range read this index alone (an index-only scan of the range), never the
+    // organization's tickets: every column the figures need is a key column.
+    index("tickets_stats_idx").on(
+      t.organizationId,
+      t.createdAt,
+      t.status,
+      t.queueId,
+      t.assigneeId,
+      t.firstResponseAt,
+      t.resolvedAt,
+      t.firstResponseDueAt,
+      t.resolutionDueAt,
+    ),
   ],
 );
 

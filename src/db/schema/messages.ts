@@ -58,6 +58,8 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex("messages_provider_message_key").on(t.channelId, t.providerMessageId),
     index("messages_ticket_idx").on(t.ticketId, t.id),
+    // Ticket search by message text (src/tickets/search.ts).
+    index("messages_body_trgm_idx").using("gin", t.body.op("gin_trgm_ops")),
   ],
 );
 

@@ -1,0 +1,180 @@
+// What the benchmarks share: a throwaway database on the machine's PostgreSQL, Workers under
+// `wrangler dev`, and an organization with a WhatsApp (Meta) channel made through the public API.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import pg from "pg";
+import { migrateDatabase } from "./migrate.ts";
+
+export const root = path.resolve(import.meta.dirname, "..");
+export const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(url: string, child: ChildProcess) {
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+export function startWorker(args: string[], port: number, vars: Record<string, string>): ChildProcess {
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  return spawn(
+    path.join(root, "node_modules", ".bin", "wrangler"),
+    ["dev", ...args, "--port", String(port), "--ip", "127.0.0.1", ...varArgs],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
+}
+
+/** A migrated database of its own on the server; `drop` removes it, whatever state it is in. */
+export async function benchDatabase(prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
+  const drop = async () => {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  };
+  try {
+    await migrateDatabase(url);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { name, url, drop };
+}
+
+/** The gateway under `wrangler dev` on the database, with fresh secrets and no rate limits in the way. */
+export async function startGateway(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = startWorker(["--config", "wrangler.toml"], port, {
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    JWT_SECRET: randomBytes(48).toString("base64url"),
+    LOCAL_JOBS_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: "error",
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
+    API_RATE_LIMIT_PER_MINUTE: "100000000",
+    REGISTER_MAX_PER_IP: "1000",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/api/health`, child);
+  return { url, child };
+}
+
+export type BenchOrganization = {
+  organizationId: string;
+  email: string;
+  token: string;
+  channelId: string;
+  appSecret: string;
+};
+
+export const BENCH_PASSWORD = "benchmark password 1";
+
+/** Registers an organization and gives it a Meta channel, through the API as a new user would. */
+export async function benchOrganization(
+  gateway: string,
+  name: string,
+  phoneNumberId: string,
+): Promise<BenchOrganization> {
+  const email = `${name.toLowerCase().replace(/\W/g, "-")}-${Date.now()}@example.com`;
+  const registered = (await (
+    await fetch(`${gateway}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ organizationName: name, name, email, password: BENCH_PASSWORD }),
+    })
+  ).json()) as { token: string; organization: { id: string } };
+  const appSecret = randomBytes(16).toString("hex");
+  const channel = (await (
+    await fetch(`${gateway}/api/channels`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${registered.token}` },
+      body: JSON.stringify({
+        type: "whatsapp_meta",
+        name: "bench",
+        config: { phoneNumberId, accessToken: "x", appSecret, verifyToken: "v" },
+      }),
+    })
+  ).json()) as { id: string };
+  return {
+    organizationId: registered.organization.id,
+    email,
+    token: registered.token,
+    channelId: channel.id,
+    appSecret,
+  };
+}
+
+/** A token for a user of a database seeded by an earlier run (the gateway's JWT secret is new). */
+export async function login(gateway: string, email: string): Promise<string> {
+  const response = await fetch(`${gateway}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+  });
+  if (!response.ok) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/**
+ * CPU seconds used so far by the workerd processes under `pid` (wrangler starts them), read from
+ * Linux's /proc; null elsewhere. It includes wrangler's dev proxy Worker, so per request it is an
+ * upper bound of what Cloudflare bills as the Worker's CPU time.
+ */
+export function workerdCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  const processes = new Map<number, { parent: number; name: string; ticks: number }>();
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue; // exited meanwhile
+      }
+      // pid (name) state ppid ... utime stime: fields 14 and 15, counted after the parenthesis.
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      processes.set(Number(entry), {
+        parent: Number(fields[1]),
+        name,
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    }
+  } catch {
+    return null;
+  }
+  const under = (child: number): boolean => {
+    for (let p = processes.get(child)?.parent; p; p = processes.get(p)?.parent) if (p === pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [id, proc] of processes) if (proc.name === "workerd" && under(id)) ticks += proc.ticks;
+  return ticks / 100; // USER_HZ, 100 on Linux
+}
