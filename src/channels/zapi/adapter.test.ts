@@ -125,6 +125,79 @@ describe("zapiAdapter.parse", () => {
     ).toMatchObject({ type: "location", content: { latitude: -23.5, longitude: -46.6 } });
   });
 
+  it.each([
+    [
+      {
+        audio: { ptt: true, seconds: 10, audioUrl: "https://files.z-api.io/a.ogg", mimeType: "audio/ogg; codecs=opus" },
+      },
+      { type: "audio", media: { url: "https://files.z-api.io/a.ogg", mimeType: "audio/ogg; codecs=opus" } },
+    ],
+    [
+      { image: { mimeType: "image/jpeg", imageUrl: "https://files.z-api.io/i.jpg", caption: "foto", width: 600 } },
+      { type: "image", text: "foto", media: { url: "https://files.z-api.io/i.jpg", caption: "foto" } },
+    ],
+    [
+      {
+        document: {
+          documentUrl: "https://files.z-api.io/d.pdf",
+          mimeType: "application/pdf",
+          title: "nota",
+          pageCount: 1,
+          fileName: "nota.pdf",
+        },
+      },
+      { type: "document", media: { url: "https://files.z-api.io/d.pdf", filename: "nota.pdf" } },
+    ],
+    [
+      { video: { videoUrl: "https://files.z-api.io/v.mp4", caption: "", mimeType: "video/mp4", seconds: 13 } },
+      { type: "video", text: undefined, media: { url: "https://files.z-api.io/v.mp4", mimeType: "video/mp4" } },
+    ],
+    [
+      { sticker: { stickerUrl: "https://files.z-api.io/s.webp", mimeType: "image/webp" } },
+      { type: "sticker", media: { url: "https://files.z-api.io/s.webp" } },
+    ],
+    [
+      { location: { longitude: -46.63, latitude: -23.55, name: "Paulista", address: "", url: "" } },
+      { type: "location", content: { latitude: -23.55, longitude: -46.63, name: "Paulista" } },
+    ],
+    [
+      {
+        contact: {
+          displayName: "João",
+          vCard: "BEGIN:VCARD\nVERSION:3.0\nFN:João\nTEL;waid=5511911112222:+55 11 91111-2222\nEND:VCARD",
+          phones: ["5511911112222"],
+        },
+      },
+      {
+        type: "contact",
+        content: { contacts: [{ name: { formatted_name: "João" }, phones: [{ phone: "5511911112222" }] }] },
+      },
+    ],
+    [
+      { buttonsResponseMessage: { buttonId: "yes", message: "Sim" } },
+      { type: "interactive", text: "Sim", content: { replyId: "yes", title: "Sim" } },
+    ],
+    [
+      { listResponseMessage: { message: "Escolha seu plano", title: "Plano 2", selectedRowId: "p2" } },
+      { type: "interactive", text: "Plano 2", content: { replyId: "p2" } },
+    ],
+    [
+      {
+        reaction: {
+          value: "👍",
+          time: 1651878681150,
+          reactionBy: "5511987654321",
+          referencedMessage: { messageId: "3EB0796DC6B777C0C7CD", fromMe: true, phone: "5511987654321" },
+        },
+      },
+      { type: "reaction", text: "👍", content: { emoji: "👍", messageId: "3EB0796DC6B777C0C7CD" } },
+    ],
+  ])("maps the content %j", (content, expected) => {
+    const events = parse(zapiReceivedPayload(content));
+    expect(events, JSON.stringify(events)).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: "message", ...expected });
+  });
+
   it("ignores fromMe and groups by default and follows the channel's settings otherwise", () => {
     const fromMe = zapiReceivedPayload({
       fromMe: true,
