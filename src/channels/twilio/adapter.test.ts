@@ -201,6 +201,75 @@ describe("Twilio parse", () => {
     });
   });
 
+  const mediaUrl = (n: number) =>
+    `https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages/MM00000000000000000000000000000000/Media/ME${String(n).repeat(32)}`;
+
+  it.each([
+    [
+      "image",
+      { NumMedia: "1", MediaUrl0: mediaUrl(1), MediaContentType0: "image/jpeg", Body: "foto" },
+      {
+        type: "image",
+        text: "foto",
+        media: { url: mediaUrl(1), providerMediaId: `ME${"1".repeat(32)}`, mimeType: "image/jpeg", caption: "foto" },
+      },
+    ],
+    [
+      "audio",
+      { NumMedia: "1", MediaUrl0: mediaUrl(2), MediaContentType0: "audio/ogg", Body: "" },
+      { type: "audio", text: undefined, media: { mimeType: "audio/ogg" } },
+    ],
+    [
+      "video",
+      { NumMedia: "1", MediaUrl0: mediaUrl(3), MediaContentType0: "video/mp4", Body: "" },
+      { type: "video", media: { url: mediaUrl(3) } },
+    ],
+    [
+      "document",
+      { NumMedia: "1", MediaUrl0: mediaUrl(4), MediaContentType0: "application/pdf", Body: "nota" },
+      { type: "document", text: "nota", media: { mimeType: "application/pdf" } },
+    ],
+    [
+      "vcard",
+      { NumMedia: "1", MediaUrl0: mediaUrl(5), MediaContentType0: "text/vcard", Body: "" },
+      { type: "document", media: { mimeType: "text/vcard" } },
+    ],
+  ])("maps an MMS with %s media", (_name, overrides, expected) => {
+    const events = parse("sms", twilioInboundParams(accountSid(), overrides));
+    expect(events, JSON.stringify(events)).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: "message", ...expected });
+  });
+
+  // WhatsApp locations and quick-reply buttons are asserted in "maps a WhatsApp location and a quick-reply button".
+  it.each([
+    [
+      "voice note",
+      {
+        MessageType: "audio",
+        Body: "",
+        NumMedia: "1",
+        MediaUrl0: "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+        MediaContentType0: "audio/ogg",
+      },
+      { type: "audio", media: { mimeType: "audio/ogg" } },
+    ],
+    [
+      "sticker",
+      {
+        MessageType: "sticker",
+        Body: "",
+        NumMedia: "1",
+        MediaUrl0: "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2",
+        MediaContentType0: "image/webp",
+      },
+      { type: "sticker", media: { mimeType: "image/webp" } },
+    ],
+  ])("maps a WhatsApp %s", (_name, overrides, expected) => {
+    const events = parse("sms", twilioWhatsAppParams(accountSid(), overrides));
+    expect(events, JSON.stringify(events)).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: "message", ...expected });
+  });
+
   it("ignores an empty message and a sender that is not a phone number", () => {
     expect(parse("sms", twilioInboundParams(accountSid(), { Body: "" }))).toEqual([
       { kind: "ignored", reason: "empty message" },
