@@ -102,112 +102,24 @@ describe("Telegram webhook", () => {
     expect((await postTelegram(b.channel.id, b.secret, payload)).body).toMatchObject({ messages: 1 });
   });
 
-  it.each([
-    [
-      {
-        photo: [
-          { file_id: "AgAD-small", file_unique_id: "s", width: 90, height: 60, file_size: 1200 },
-          { file_id: "AgAD-large", file_unique_id: "l", width: 1280, height: 853, file_size: 98000 },
-          { file_id: "AgAD-medium", file_unique_id: "m", width: 320, height: 213, file_size: 14000 },
-        ],
-        caption: "foto",
-      },
-      { type: "image", text: "foto", media: { providerMediaId: "AgAD-large", caption: "foto" } },
-    ],
-    [
-      { voice: { file_id: "AwAD-voice", file_unique_id: "v", duration: 4, mime_type: "audio/ogg", file_size: 9000 } },
-      { type: "audio", media: { providerMediaId: "AwAD-voice", mimeType: "audio/ogg" } },
-    ],
-    [
-      {
-        audio: {
-          file_id: "CQAD-audio",
-          file_unique_id: "a",
-          duration: 180,
-          file_name: "musica.mp3",
-          mime_type: "audio/mpeg",
-        },
-      },
-      { type: "audio", media: { providerMediaId: "CQAD-audio", mimeType: "audio/mpeg", filename: "musica.mp3" } },
-    ],
-    [
-      { document: { file_id: "BQAD-doc", file_unique_id: "d", file_name: "nota.pdf", mime_type: "application/pdf" } },
-      { type: "document", media: { providerMediaId: "BQAD-doc", filename: "nota.pdf", mimeType: "application/pdf" } },
-    ],
-    [
-      {
-        video: {
-          file_id: "BAAD-video",
-          file_unique_id: "v",
-          width: 640,
-          height: 360,
-          duration: 9,
-          mime_type: "video/mp4",
-        },
-        caption: "vídeo",
-      },
-      { type: "video", text: "vídeo", media: { providerMediaId: "BAAD-video", mimeType: "video/mp4" } },
-    ],
-    [
-      { location: { latitude: -23.55, longitude: -46.63 } },
-      { type: "location", content: { latitude: -23.55, longitude: -46.63 } },
-    ],
-    [
-      {
-        venue: { location: { latitude: -23.56, longitude: -46.65 }, title: "MASP", address: "Av. Paulista, 1578" },
-        location: { latitude: -23.56, longitude: -46.65 },
-      },
-      {
-        type: "location",
-        content: { latitude: -23.56, longitude: -46.65, name: "MASP", address: "Av. Paulista, 1578" },
-      },
-    ],
-    [
-      { contact: { phone_number: "+5511911112222", first_name: "João", last_name: "Silva", user_id: 5551234 } },
-      {
-        type: "contact",
-        content: { contacts: [{ name: { formatted_name: "João Silva" }, phones: [{ phone: "+5511911112222" }] }] },
-      },
-    ],
-    [
-      {
-        sticker: {
-          file_id: "CAAD-sticker",
-          file_unique_id: "st",
-          type: "regular",
-          width: 512,
-          height: 512,
-          is_animated: false,
-          is_video: false,
-          emoji: "😀",
-        },
-      },
-      { type: "sticker", media: { providerMediaId: "CAAD-sticker", mimeType: "image/webp" } },
-    ],
-  ])("stores a %j message", async (content, expected) => {
+  // How each content maps, button presses included, is in src/channels/telegram/adapter.test.ts;
+  // this is the one media case end to end.
+  it("stores a photo message with its largest size's file id and its caption", async () => {
     const { tenant, channel, secret } = await setup();
-    const res = await postTelegram(channel.id, secret, telegramUpdate(telegramMessage(content)));
+    const photo = [
+      { file_id: "AgAD-small", file_unique_id: "s", width: 90, height: 60, file_size: 1200 },
+      { file_id: "AgAD-large", file_unique_id: "l", width: 1280, height: 853, file_size: 98000 },
+      { file_id: "AgAD-medium", file_unique_id: "m", width: 320, height: 213, file_size: 14000 },
+    ];
+    const res = await postTelegram(channel.id, secret, telegramUpdate(telegramMessage({ photo, caption: "foto" })));
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ messages: 1 });
     const ticket = await onlyTicket(tenant.token, channel.id);
-    const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
-    expect(msgs.body.data[0]).toMatchObject(expected);
-  });
-
-  it("stores an inline button press as an interactive reply", async () => {
-    const { tenant, channel, secret } = await setup();
-    const update = callbackQueryUpdate("human", { buttonText: "Falar com atendente" });
-    const res = await postTelegram(channel.id, secret, update);
-    expect(res.status, res.text).toBe(200);
-    expect(res.body).toMatchObject({ messages: 1 });
-    const ticket = await onlyTicket(tenant.token, channel.id);
-    expect(ticket.contact).toMatchObject({ name: "Maria Cliente" });
     const msgs = await call(`/api/tickets/${ticket.id}/messages`, { token: tenant.token });
     expect(msgs.body.data[0]).toMatchObject({
-      type: "interactive",
-      text: "human",
-      content: { replyId: "human", title: "Falar com atendente" },
-      providerMessageId: `${PRIVATE_CHAT.id}:callback:${update.callback_query.id}`,
+      type: "image",
+      text: "foto",
+      media: { providerMediaId: "AgAD-large", caption: "foto" },
     });
   });
 
