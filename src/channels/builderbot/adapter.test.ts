@@ -109,6 +109,35 @@ describe("BuilderBot parse", () => {
     expect(events[1]).not.toHaveProperty("text");
   });
 
+  it.each([
+    [
+      "document with caption",
+      {
+        body: "segue o comprovante",
+        attachment: [{ url: "https://bb-files.example.com/t/c.pdf", mimetype: "application/pdf", filename: "c.pdf" }],
+      },
+      {
+        type: "document",
+        text: "segue o comprovante",
+        media: { mimeType: "application/pdf", filename: "c.pdf", caption: "segue o comprovante" },
+      },
+    ],
+    [
+      "video",
+      { body: "_event_media__x", attachment: ["https://bb-files.example.com/t/v.mp4"] },
+      { type: "video", media: { url: "https://bb-files.example.com/t/v.mp4" } },
+    ],
+    [
+      "text with a provider message id",
+      { body: "com id", messageId: "3EB0C767D26A1D3F8A1B" },
+      { type: "text", text: "com id", providerMessageId: "3EB0C767D26A1D3F8A1B" },
+    ],
+  ])("maps a %s", (_name, data, expected) => {
+    const events = parse(builderbotIncoming(data));
+    expect(events, JSON.stringify(events)).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: "message", ...expected });
+  });
+
   it("ignores other events, groups and empty messages", () => {
     expect(parse(builderbotOutgoing())).toEqual([{ kind: "ignored", reason: "event message.outgoing" }]);
     expect(parse({ eventName: "status.ready", data: null })).toEqual([
