@@ -1,13 +1,13 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { adapters, type ConfigOf } from "@/channels/registry";
+import type { ChannelRow } from "@/channels/secrets";
 import { openCredentials } from "@/channels/secrets";
 import type { ChannelAdapter, ChannelType } from "@/channels/types";
-import { channels, organizations, type WebhookEventStatus, webhookEvents } from "@/db/schema";
-import { hasEventsWebhook } from "@/notify/settings";
+import { channels, type WebhookEventStatus, webhookEvents } from "@/db/schema";
 import type { Database } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Services } from "@/platform/services";
-import { type ChannelRow, processBody } from "@/webhooks/process";
+import { findIngestChannel, processBody } from "@/webhooks/process";
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 
@@ -48,18 +48,13 @@ export async function getWebhookEvent(db: Database, organizationId: string, id: 
 export async function replayWebhookEvent(services: Services, organizationId: string, id: string) {
   const { db, env } = services;
   const event = await getWebhookEvent(db, organizationId, id);
-  const [found] = event.channelId
-    ? await db
-        .select({ row: channels, orgSettings: organizations.settings })
-        .from(channels)
-        .innerJoin(organizations, eq(organizations.id, channels.organizationId))
-        .where(and(eq(channels.id, event.channelId), eq(channels.organizationId, organizationId)))
-    : [];
+  const found = event.channelId
+    ? await findIngestChannel(db, and(eq(channels.id, event.channelId), eq(channels.organizationId, organizationId)))
+    : undefined;
   if (!found) throw new ApiError("CONFLICT", "The webhook event's channel no longer exists.");
   if (!found.row.active) throw new ApiError("CONFLICT", "The channel is inactive; activate it before replaying.");
   const credentials = await openCredentials(env, found.row).catch(() => undefined);
-  const channel = { row: found.row, notify: hasEventsWebhook(found.orgSettings) };
-  const processed = await reprocess(services, found.row.type, channel, credentials, event);
+  const processed = await reprocess(services, found.row.type, found, credentials, event);
   if (processed.kind === "malformed") {
     throw new ApiError("UNPROCESSABLE", `The body is still not a ${event.provider} webhook: ${processed.message}`);
   }

@@ -5,13 +5,12 @@ import * as z from "zod";
 import { cachedChannel } from "@/channels/cache";
 import { openCredentials, openWebhookSecret } from "@/channels/secrets";
 import type { ChannelAdapter, WebhookRequest } from "@/channels/types";
-import { channels, organizations } from "@/db/schema";
+import { channels } from "@/db/schema";
 import type { Delivery } from "@/inbox/types";
-import { hasEventsWebhook } from "@/notify/settings";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { enforceRateLimit } from "@/platform/request";
-import { ingestChannel, processBody, recordIgnored } from "./process";
+import { findIngestChannel, ingestChannel, processBody, recordIgnored } from "./process";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const channelId = z.uuid();
@@ -26,14 +25,9 @@ async function loadChannel<C extends Record<string, string>>(c: Ctx, adapter: Ch
     return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
   }
   const loaded = await cachedChannel(`${adapter.type}:${id}`, async () => {
-    const [found] = await db
-      .select({ row: channels, orgSettings: organizations.settings })
-      .from(channels)
-      .innerJoin(organizations, eq(organizations.id, channels.organizationId))
-      .where(and(eq(channels.id, id), eq(channels.type, adapter.type)));
+    const found = await findIngestChannel(db, and(eq(channels.id, id), eq(channels.type, adapter.type)));
     if (!found) return undefined;
-    const { row } = found;
-    const notify = hasEventsWebhook(found.orgSettings);
+    const { row, notify } = found;
     const config = adapter.configSchema.safeParse(await openCredentials(env, row));
     if (!config.success) {
       log.error("stored channel credentials do not match the adapter's schema", { channelId: row.id });

@@ -1,22 +1,41 @@
-import { eq } from "drizzle-orm";
-import { readSettings } from "@/channels/settings";
+import { eq, type SQL } from "drizzle-orm";
+import type { ChannelRow } from "@/channels/secrets";
+import { type ChannelSettings, readSettings } from "@/channels/settings";
 import { type ChannelAdapter, type InboundEvent, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
-import { type channels, webhookEvents } from "@/db/schema";
+import { channels, organizations, webhookEvents } from "@/db/schema";
 import { type Delivery, type IngestChannel, type IngestResult, ingest } from "@/inbox/ingest";
 import { deliveryRow } from "@/inbox/rows";
+import { hasEventsWebhook } from "@/notify/settings";
 import { sha256Hex } from "@/platform/crypto";
+import type { Database } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { cleanDeep, cleanText } from "@/platform/text";
 
-export type ChannelRow = typeof channels.$inferSelect;
+/**
+ * The channel a webhook or a replay names, and whether its organization has an events webhook
+ * (inbound messages and new tickets are then notified).
+ */
+export async function findIngestChannel(db: Database, where: SQL | undefined) {
+  const [found] = await db
+    .select({ row: channels, orgSettings: organizations.settings })
+    .from(channels)
+    .innerJoin(organizations, eq(organizations.id, channels.organizationId))
+    .where(where);
+  return found ? { row: found.row, notify: hasEventsWebhook(found.orgSettings) } : undefined;
+}
 
-export function ingestChannel(provider: string, row: ChannelRow, notify: boolean): IngestChannel {
+export function ingestChannel(
+  provider: string,
+  row: ChannelRow,
+  notify: boolean,
+  settings: ChannelSettings = readSettings(row.settings),
+): IngestChannel {
   return {
     id: row.id,
     organizationId: row.organizationId,
     provider,
     queueId: row.queueId,
-    reopenWindowHours: readSettings(row.settings).reopenWindowHours,
+    reopenWindowHours: settings.reopenWindowHours,
     notify,
   };
 }
@@ -45,10 +64,11 @@ export async function processBody<C extends Record<string, string>>(
   request: WebhookRequest,
   delivery: Delivery,
 ): Promise<Processed> {
-  const target = ingestChannel(adapter.provider, channel.row, channel.notify);
+  const settings = readSettings(channel.row.settings);
+  const target = ingestChannel(adapter.provider, channel.row, channel.notify, settings);
   let events: ReturnType<typeof adapter.parse>;
   try {
-    events = adapter.parse(request, channel.config, readSettings(channel.row.settings));
+    events = adapter.parse(request, channel.config, settings);
   } catch (error) {
     if (error instanceof MalformedPayloadError) return { kind: "malformed", message: cleanText(error.message) };
     throw error;
