@@ -16,6 +16,7 @@ describe("contacts", () => {
     expect(created.body).toEqual({
       id: expect.any(String),
       phone: "+5511987654321",
+      phoneVerified: true,
       name: "Maria Souza",
       email: "maria@example.com",
       optOut: false,

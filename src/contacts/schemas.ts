@@ -31,6 +31,9 @@ export const contactSchema = z
   .object({
     id: z.string(),
     phone: z.string().nullable(),
+    phoneVerified: z.boolean().openapi({
+      description: "False when the provider's number did not parse as valid E.164 and is kept as given.",
+    }),
     name: z.string().nullable(),
     email: z.string().nullable(),
     optOut: z.boolean(),
@@ -67,6 +70,7 @@ export function presentContact(row: ContactRow): z.infer<typeof contactSchema> {
   return {
     id: row.id,
     phone: row.phone,
+    phoneVerified: row.phoneVerified,
     name: row.name,
     email: row.email,
     optOut: row.optOut,

@@ -96,6 +96,8 @@ describe("hostile input never loses a message", () => {
     const ticket = await onlyTicket(tenant.token, channel.id);
     const [contact] = await withDb((db) => db.select().from(contacts).where(eq(contacts.id, ticket.contact.id)));
     expect(contact).toMatchObject({ phone: "+972987654321", phoneVerified: false });
+    const shown = await call(`/api/contacts/${contact?.id}`, { token: tenant.token });
+    expect(shown.body, shown.text).toMatchObject({ phone: "+972987654321", phoneVerified: false });
     // The same person writing again lands on the same ticket.
     await post({ type: "text", from: "972987654321", text: { body: "again" } });
     expect(await messagesOf(channel.id)).toHaveLength(2);
