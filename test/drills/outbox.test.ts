@@ -12,12 +12,12 @@ import { messages, outbox } from "@/db/schema";
 import { withDb } from "../support/db";
 import { qstashEnv } from "../support/env";
 import { createTenant, unique } from "../support/fixtures";
+import { prng as seeded } from "../support/fuzz";
 import { call, runScheduled, type TestResponse } from "../support/http";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
 import { createChannel, fakeRequests, type QStashMessage, qstashMessages } from "../support/provider";
 import { jobsOf, makeDue } from "../support/scenario";
 import { failPublishes } from "./faults";
-import { seeded } from "./random";
 import { reportDrill, statusClasses } from "./report";
 
 const env = qstashEnv();

@@ -17,7 +17,7 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { seeded } from "../drills/random";
+import { prng as seeded } from "./fuzz";
 import { openaiAnswer } from "./openai-fake";
 
 export const QSTASH_TEST_KEYS = {

@@ -22,7 +22,7 @@ export function seedOf(...parts: (string | number)[]): number {
   return hash;
 }
 
-/** mulberry32: small, fast, and the same sequence on every runtime. */
+/** mulberry32: small, fast, and the same sequence on every runtime (the drills seed their faults with it too). */
 export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

@@ -1,6 +1,6 @@
 // Request bodies generated from the API's own OpenAPI document: a valid sample of a JSON schema,
 // then seeded mutations of it, for the API fuzz drill.
-import { seeded as prng } from "../drills/random";
+import { prng } from "./fuzz";
 
 type Schema = {
   $ref?: string;
