@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, organizationId, updatedAt } from "./columns";
 import { channels, contacts, tickets } from "./helpdesk";
 import { organizations, users } from "./identity";
@@ -85,9 +85,26 @@ export const calls = pgTable(
     durationSeconds: integer(),
     recordingUrl: text(),
     recordingDurationSeconds: integer(),
+    recordingSid: text(),
+    /** 1 (mono) or 2 (dual: customer and agent on separate channels). */
+    recordingChannels: integer(),
+    recordingStatus: text(),
     transcript: text(),
+    /** The conversation turn by turn: `[{role: "agent" | "user" | ..., text, atSeconds?}]`. */
+    transcriptTurns: jsonb().$type<CallTurn[]>(),
     summary: text(),
     sentiment: text(),
+    /** Provider analysis: success, custom data, in-voicemail, ... as the provider reported it. */
+    analysis: jsonb().$type<Record<string, unknown>>(),
+    /** Whether the call reached its goal (a voice agent's analysis); null when unknown. */
+    successful: boolean(),
+    disconnectionReason: text(),
+    /** The voice agent (Retell/ElevenLabs agent id) that took the call, if any. */
+    providerAgentId: text(),
+    /** Seconds the caller waited in queue before an agent answered or they hung up. */
+    waitSeconds: integer(),
+    /** The caller ID an outbound call was placed from (rotated over the channel's numbers). */
+    callerId: text(),
     metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -95,5 +112,47 @@ export const calls = pgTable(
   (t) => [
     uniqueIndex("calls_provider_call_key").on(t.provider, t.providerCallId),
     index("calls_organization_idx").on(t.organizationId, t.id),
+    index("calls_contact_idx").on(t.contactId, t.createdAt),
+    index("calls_organization_created_idx").on(t.organizationId, t.createdAt),
   ],
+);
+
+export type CallTurn = { role: string; text: string; atSeconds?: number };
+
+/**
+ * What happened to a call, one row per provider callback (status change, recording, assignment,
+ * analysis), deduplicated by (call, key) so a redelivered callback is stored once.
+ */
+export const callEvents = pgTable(
+  "call_events",
+  {
+    id: id(),
+    organizationId: org(),
+    callId: uuid()
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    /** e.g. `status.ringing`, `recording.completed`, `assignment`, `retell.call_analyzed`. */
+    kind: text().notNull(),
+    /** The provider's identity of this callback (e.g. CallSid:SequenceNumber), unique per call. */
+    key: text().notNull(),
+    payload: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: at().notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("call_events_key").on(t.callId, t.key), index("call_events_call_idx").on(t.callId, t.occurredAt)],
+);
+
+/** Numbers an organization refuses: inbound calls get <Reject>, outbound calls and messages are refused. */
+export const blockedNumbers = pgTable(
+  "blocked_numbers",
+  {
+    id: id(),
+    organizationId: org(),
+    /** E.164 (normalizePhone), so a Brazilian mobile with or without the ninth digit is one entry. */
+    phone: text().notNull(),
+    reason: text(),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("blocked_numbers_phone_key").on(t.organizationId, t.phone)],
 );

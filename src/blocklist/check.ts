@@ -1,0 +1,19 @@
+import { and, eq } from "drizzle-orm";
+import { blockedNumbers } from "@/db/schema";
+import type { Executor } from "@/platform/db";
+import { normalizePhone } from "@/platform/phone";
+
+/**
+ * Whether an organization blocks a number: the one rule for inbound calls (<Reject>), outbound
+ * calls and outbound messages. The number is compared in E.164, so every way of writing it (with
+ * or without +55, a Brazilian mobile with or without its ninth digit) meets the same entry.
+ */
+export async function isBlocked(db: Executor, organizationId: string, phone: string): Promise<boolean> {
+  const e164 = normalizePhone(phone) ?? `+${phone.replace(/\D/g, "")}`;
+  const [row] = await db
+    .select({ id: blockedNumbers.id })
+    .from(blockedNumbers)
+    .where(and(eq(blockedNumbers.organizationId, organizationId), eq(blockedNumbers.phone, e164)))
+    .limit(1);
+  return row !== undefined;
+}
