@@ -1,15 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import type { Env } from "@/platform/env";
 import { timestamp } from "@/platform/openapi";
-import { adapterFor } from "./registry";
+import { channelDefinition } from "./definitions";
 import { type ChannelRow, openCredentials, openWebhookSecret } from "./secrets";
 import { channelSettings, channelSettingsPatch, readSettings } from "./settings";
-import { channelTypes } from "./types";
+import { allChannelTypes } from "./types";
 
 export const channelSchema = z
   .object({
     id: z.string(),
-    type: z.enum(channelTypes),
+    type: z.enum(allChannelTypes),
     name: z.string(),
     active: z.boolean(),
     queueId: z.string().nullable(),
@@ -23,13 +23,21 @@ export const channelSchema = z
   })
   .openapi("Channel");
 
-const configBody = z.record(z.string(), z.string().max(4096)).openapi({
+// Messaging credentials are strings; voice channels also take numbers lists, flags and business hours.
+const configValue = z.union([
+  z.string().max(4096),
+  z.boolean(),
+  z.number(),
+  z.array(z.string().max(200)).max(100),
+  z.record(z.string(), z.unknown()),
+]);
+const configBody = z.record(z.string(), configValue).openapi({
   description:
-    "whatsapp_meta: phoneNumberId, accessToken, appSecret, verifyToken · whatsapp_zapi: instanceId, instanceToken, clientToken · whatsapp_builderbot: botId, apiKey, webhookToken, apiUrl · twilio_sms: accountSid, authToken, phoneNumber · telegram: botToken, secretToken",
+    "whatsapp_meta: phoneNumberId, accessToken, appSecret, verifyToken · whatsapp_zapi: instanceId, instanceToken, clientToken · whatsapp_builderbot: botId, apiKey, webhookToken, apiUrl · twilio_sms: accountSid, authToken, phoneNumber · telegram: botToken, secretToken · twilio_voice: accountSid, authToken, phoneNumbers[], workspaceSid, workflowSid, greeting, language, waitMusicUrl, businessHours{timezone, ranges[{day,start,end}], holidays[]}, voicemail, failoverNumber · retell: apiKey, fromNumber, defaultAgentId · elevenlabs: webhookSecret",
 });
 
 export const newChannel = z.object({
-  type: z.enum(channelTypes),
+  type: z.enum(allChannelTypes),
   name: z.string().trim().min(1).max(200),
   config: configBody,
   queueId: z.uuid().nullable().optional(),
@@ -51,9 +59,9 @@ export type ChannelChanges = z.infer<typeof channelChanges>;
 
 /** The channel as the API shows it: which credentials are set (never their values) and its webhook URLs. */
 export async function presentChannel(env: Env, row: ChannelRow): Promise<z.infer<typeof channelSchema>> {
-  const adapter = adapterFor(row.type);
+  const definition = channelDefinition(row.type);
   const config = await openCredentials(env, row);
-  const schema = adapter?.configSchema;
+  const schema = definition?.configSchema;
   const fields = schema instanceof z.ZodObject ? Object.keys(schema.shape) : Object.keys(config);
   return {
     id: row.id,
@@ -63,7 +71,7 @@ export async function presentChannel(env: Env, row: ChannelRow): Promise<z.infer
     queueId: row.queueId,
     settings: readSettings(row.settings),
     configured: Object.fromEntries(fields.map((f) => [f, Boolean(config[f])])),
-    webhookUrls: adapter ? adapter.webhookUrls(env.PUBLIC_URL, row.id, await openWebhookSecret(env, row)) : {},
+    webhookUrls: definition ? definition.webhookUrls(env.PUBLIC_URL, row.id, await openWebhookSecret(env, row)) : {},
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

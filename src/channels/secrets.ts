@@ -8,14 +8,14 @@ export type ChannelRow = typeof channels.$inferSelect;
 // do not decrypt there.
 const context = (channelId: string, field: string) => `channel:${channelId}:${field}`;
 
-export async function sealCredentials(env: Env, channelId: string, config: Record<string, string>): Promise<string> {
+export async function sealCredentials(env: Env, channelId: string, config: Record<string, unknown>): Promise<string> {
   return encryptSecret(env.ENCRYPTION_KEY, JSON.stringify(config), context(channelId, "credentials"));
 }
 
 export async function openCredentials(
   env: Env,
   row: Pick<ChannelRow, "id" | "credentials">,
-): Promise<Record<string, string>> {
+): Promise<Record<string, unknown>> {
   return JSON.parse(await decryptSecret(env.ENCRYPTION_KEY, row.credentials, context(row.id, "credentials")));
 }
 

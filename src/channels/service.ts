@@ -7,16 +7,16 @@ import type { Env } from "@/platform/env";
 import { ApiError, zodIssues } from "@/platform/errors";
 import { getQueue } from "@/queues/service";
 import { forgetChannel } from "./cache";
-import { adapterFor } from "./registry";
+import { channelDefinition } from "./definitions";
 import type { ChannelChanges, NewChannel } from "./schemas";
 import { type ChannelRow, openCredentials, sealCredentials, sealWebhookSecret } from "./secrets";
 import { channelSettings, readSettings } from "./settings";
-import type { ChannelType } from "./types";
+import type { AnyChannelType } from "./types";
 
-function validConfig(type: ChannelType, config: unknown): Record<string, string> {
-  const adapter = adapterFor(type);
-  if (!adapter) throw new ApiError("VALIDATION_FAILED", `Unknown channel type ${type}.`);
-  const parsed = adapter.configSchema.safeParse(config);
+function validConfig(type: AnyChannelType, config: unknown): Record<string, unknown> {
+  const definition = channelDefinition(type);
+  if (!definition) throw new ApiError("VALIDATION_FAILED", `Unknown channel type ${type}.`);
+  const parsed = definition.configSchema.safeParse(config);
   if (!parsed.success) {
     throw new ApiError("VALIDATION_FAILED", `The ${type} config is invalid.`, {
       errors: zodIssues(parsed.error).map((i) => ({ ...i, path: ["config", ...i.path] })),

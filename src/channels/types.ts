@@ -11,6 +11,23 @@ export const channelTypes = [
 ] as const;
 export type ChannelType = (typeof channelTypes)[number];
 
+/**
+ * Voice channel types: calls, not messages. They are channels for the API (credentials sealed,
+ * webhook URLs shown) but have no messaging adapter: their webhooks live in src/voice.
+ */
+export const voiceChannelTypes = ["twilio_voice", "retell", "elevenlabs"] as const;
+export type VoiceChannelType = (typeof voiceChannelTypes)[number];
+
+/** Every type a channel row can have. */
+export const allChannelTypes = [...channelTypes, ...voiceChannelTypes] as const;
+export type AnyChannelType = (typeof allChannelTypes)[number];
+
+/** What the channels API needs of any channel type: its credentials' schema and its webhook URLs. */
+export type ChannelDefinition = {
+  readonly configSchema: ZodType<Record<string, unknown>>;
+  webhookUrls(publicUrl: string, channelId: string, webhookSecret: string): Record<string, string>;
+};
+
 export const inboundMessageTypes = [
   "text",
   "audio",

@@ -35,7 +35,7 @@ async function bind(
   env: Env,
   channel: ChannelRow,
 ): Promise<ChannelBinding | { ok: false; code: string; message: string }> {
-  let config: Record<string, string>;
+  let config: Record<string, unknown>;
   try {
     config = await openCredentials(env, channel);
   } catch {

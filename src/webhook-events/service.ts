@@ -1,5 +1,5 @@
 import { and, desc, eq, lt } from "drizzle-orm";
-import { adapters, type ConfigOf } from "@/channels/registry";
+import { adapters, type ConfigOf, isChannelType } from "@/channels/registry";
 import type { ChannelRow } from "@/channels/secrets";
 import { openCredentials } from "@/channels/secrets";
 import type { ChannelAdapter, ChannelType } from "@/channels/types";
@@ -53,8 +53,10 @@ export async function replayWebhookEvent(services: Services, organizationId: str
     : undefined;
   if (!found) throw new ApiError("CONFLICT", "The webhook event's channel no longer exists.");
   if (!found.row.active) throw new ApiError("CONFLICT", "The channel is inactive; activate it before replaying.");
+  const type = found.row.type;
+  if (!isChannelType(type)) throw new ApiError("CONFLICT", `A ${type} channel's webhooks are not replayed.`);
   const credentials = await openCredentials(env, found.row).catch(() => undefined);
-  const processed = await reprocess(services, found.row.type, found, credentials, event);
+  const processed = await reprocess(services, type, found, credentials, event);
   if (processed.kind === "malformed") {
     throw new ApiError("UNPROCESSABLE", `The body is still not a ${event.provider} webhook: ${processed.message}`);
   }

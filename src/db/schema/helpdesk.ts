@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 // Type only: the channel types are the adapter registry's; the column stays plain text.
-import type { ChannelType } from "@/channels/types";
+import type { AnyChannelType } from "@/channels/types";
 import { at, createdAt, id, organizationId, updatedAt } from "./columns";
 import { organizations, users } from "./identity";
 
@@ -12,7 +12,7 @@ export const channels = pgTable(
   {
     id: id(),
     organizationId: org(),
-    type: text().$type<ChannelType>().notNull(),
+    type: text().$type<AnyChannelType>().notNull(),
     name: text().notNull(),
     /** AES-GCM ciphertext of the provider credentials (JSON); never returned by the API. */
     credentials: text().notNull(),

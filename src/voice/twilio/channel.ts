@@ -1,0 +1,54 @@
+import * as z from "zod";
+import type { ChannelDefinition } from "@/channels/types";
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number, e.g. +5511987654321");
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM");
+
+/** Weekly opening hours in a time zone; none configured means always open. */
+export const businessHours = z.object({
+  timezone: z.string().min(1).default("America/Sao_Paulo"),
+  /** 0 = Sunday ... 6 = Saturday. */
+  ranges: z.array(z.object({ day: z.number().int().min(0).max(6), start: hhmm, end: hhmm })).max(50),
+  /** Dates (YYYY-MM-DD, in the time zone) when the line is closed all day. */
+  holidays: z
+    .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/))
+    .max(366)
+    .default([]),
+});
+export type BusinessHours = z.infer<typeof businessHours>;
+
+export const twilioVoiceConfig = z.object({
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "a Twilio Account SID (AC + 32 hex)"),
+  authToken: z.string().min(1),
+  phoneNumbers: z.array(e164).min(1).max(50),
+  workspaceSid: z
+    .string()
+    .regex(/^WS[0-9a-fA-F]{32}$/)
+    .optional(),
+  workflowSid: z
+    .string()
+    .regex(/^WW[0-9a-fA-F]{32}$/)
+    .optional(),
+  /** Spoken with <Say> in `language`, or played with <Play> when it is an https URL. */
+  greeting: z.string().max(2000).optional(),
+  language: z.string().min(2).max(10).default("pt-BR"),
+  waitMusicUrl: z.url().optional(),
+  businessHours: businessHours.optional(),
+  voicemail: z.boolean().default(true),
+  failoverNumber: e164.optional(),
+});
+export type TwilioVoiceConfig = z.infer<typeof twilioVoiceConfig>;
+
+export const twilioVoiceChannel: ChannelDefinition = {
+  configSchema: twilioVoiceConfig,
+  webhookUrls(publicUrl, channelId) {
+    const base = `${publicUrl}/webhooks/twilio/${channelId}`;
+    return {
+      voice: `${base}/voice`,
+      status: `${base}/voice-status`,
+      recording: `${base}/recording-status`,
+      assignment: `${base}/assignment`,
+      wait: `${base}/wait`,
+    };
+  },
+};
