@@ -6,7 +6,7 @@ import type { NewJob } from "@/jobs/outbox";
 import { signLocalDelivery } from "@/jobs/signature";
 import { readEventsWebhook } from "./settings";
 
-export const eventTypes = ["message.received", "ticket.created", "ticket.assigned"] as const;
+export const eventTypes = ["message.received", "ticket.created", "ticket.assigned", "lead.hot"] as const;
 export type EventType = (typeof eventTypes)[number];
 
 /** A notification for the organization's events webhook, as an outbox job. */
