@@ -2,6 +2,8 @@ import { aiReplyJob } from "@/ai/reply/job";
 import { assignTicketJob, drainJob } from "@/assignment/jobs";
 import type { JobDefinition } from "@/jobs/define";
 import { registerJobEndpoint } from "@/jobs/endpoint";
+import { chatwootSyncJob } from "@/leads/chatwoot-sync";
+import { pipeRunDealJobDefinition } from "@/leads/piperun-job";
 import { deliverEventJob } from "@/notify/job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
@@ -9,10 +11,15 @@ import type { Bindings } from "@/platform/env";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
-  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob, aiReplyJob].map((job) => [
-    job.name,
-    job as unknown as JobDefinition,
-  ]),
+  [
+    sendMessageJob,
+    assignTicketJob,
+    drainJob,
+    deliverEventJob,
+    aiReplyJob,
+    chatwootSyncJob,
+    pipeRunDealJobDefinition,
+  ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 
 /** /jobs/<name>: durable job deliveries (QStash or local), verified, run and acknowledged. */

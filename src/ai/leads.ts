@@ -1,3 +1,5 @@
+import type { QueuedJob } from "@/jobs/outbox";
+import { mergeLeadOutput } from "@/leads/merge";
 import type { Executor } from "@/platform/db";
 import type { LeadOutput } from "./reply/output";
 
@@ -24,10 +26,12 @@ export function foldLead(
 
 /**
  * The lead-merging hook of the reply loop, called in the reply's transaction with each reply's
- * `lead` output. The leads slice (contact's lead, temperature history, `lead.hot` events, CRM
- * syncs) fills this in; until then the ticket's own snapshot (foldLead) is all that is kept.
+ * `lead` output: the contact's lead, temperature history, technical questions, quotes, `lead.hot`
+ * events and CRM syncs (src/leads/merge.ts). Returns the jobs to dispatch after the commit.
  */
 export async function mergeLead(
-  _tx: Executor,
-  _input: { organizationId: string; contactId: string; ticketId: string; lead: LeadOutput },
-): Promise<void> {}
+  tx: Executor,
+  input: { organizationId: string; contactId: string; ticketId: string; agentId?: string; lead: LeadOutput },
+): Promise<QueuedJob[]> {
+  return mergeLeadOutput(tx, input);
+}

@@ -7,6 +7,8 @@ import { registerContactRoutes } from "@/contacts/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
+import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
+import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
@@ -50,6 +52,8 @@ export function createApiApp(): App {
   registerQueueRoutes(app);
   registerTemplateRoutes(app);
   registerTagRoutes(app);
+  registerLeadRoutes(app);
+  registerTechnicalQuestionRoutes(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

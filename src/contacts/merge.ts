@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { calls, contactIdentities, contacts, leads, messages, tickets } from "@/db/schema";
 import { audit } from "@/platform/audit";
 import type { Database, Transaction } from "@/platform/db";
@@ -82,7 +82,14 @@ async function moveRows(tx: Transaction, side: MergeSide, actor: Actor) {
       await tx
         .update(leads)
         .set(to)
-        .where(and(eq(leads.organizationId, organizationId), eq(leads.contactId, duplicateId))),
+        .where(
+          and(
+            eq(leads.organizationId, organizationId),
+            eq(leads.contactId, duplicateId),
+            // One lead per contact: the primary's own lead wins; the duplicate's stays with it.
+            sql`not exists (select 1 from ${leads} l where l.organization_id = ${organizationId} and l.contact_id = ${side.primaryId})`,
+          ),
+        ),
     ),
     identities: count(
       await tx

@@ -1,4 +1,5 @@
 export * from "./schema/ai";
+export * from "./schema/crm";
 export * from "./schema/helpdesk";
 export * from "./schema/identity";
 export * from "./schema/messages";

@@ -6,6 +6,7 @@ import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/
 import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
+import { chatwootSyncJob, mirrorsToChatwoot } from "@/leads/chatwoot-mirror";
 import { applyStatus, type StatusUpdate } from "@/messages/statuses";
 import { eventJob } from "@/notify/job";
 import type { Transaction } from "@/platform/db";
@@ -23,6 +24,7 @@ async function ingestMessage(
   channel: IngestChannel,
   event: InboundMessageEvent,
   coverage: Coverage,
+  mirror = false,
 ): Promise<NewJob[]> {
   const at = event.timestamp;
   const { contactId, active } = await contactWithActiveTicket(tx, channel.organizationId, channel.id, event.from, at);
@@ -49,6 +51,7 @@ async function ingestMessage(
   if (!messageId) return [];
   const bot = await botTakesInbound(tx, coverage, { channel, ticket, messageId, type: event.type });
   const jobs: NewJob[] = [...bot.jobs];
+  if (mirror) jobs.push(chatwootSyncJob(channel.organizationId, ticket.id, messageId));
   if (opened !== "existing" && !ticket.assigneeId && !bot.owns) {
     jobs.push(assignJob(channel.organizationId, ticket.id));
   }
@@ -84,7 +87,8 @@ export async function ingest(
   const actionable = events.filter((e): e is InboundMessageEvent | StatusEvent => e.kind !== "ignored");
   const [only] = actionable;
   const coverage = await channelCoverage(services, channel);
-  if (actionable.length === 1 && only?.kind === "message" && coverage === "none") {
+  const mirror = await mirrorsToChatwoot(services.db, channel.organizationId);
+  if (actionable.length === 1 && only?.kind === "message" && coverage === "none" && !mirror) {
     const ignored = ignoredReasons.length;
     const fast = await ingestIntoOpenTicket(services.db, channel, only, raw, delivery, ignored);
     if (fast !== "not-applicable") {
@@ -105,7 +109,7 @@ export async function ingest(
         continue;
       }
       if (event.kind === "message") {
-        pending.push(...(await ingestMessage(tx, channel, event, coverage)));
+        pending.push(...(await ingestMessage(tx, channel, event, coverage, mirror)));
         result.messages += 1;
       } else {
         const update: StatusUpdate = {

@@ -23,7 +23,7 @@ export const integrationSchema = z
 
 export const integrationBody = z.record(z.string(), z.unknown()).openapi({
   description:
-    "openai: apiKey, baseUrl? (any OpenAI-compatible server, e.g. http://localhost:11434/v1). Secret fields left out keep their stored value.",
+    "openai: apiKey, baseUrl? (any OpenAI-compatible server, e.g. http://localhost:11434/v1). chatwoot: baseUrl?, apiAccessToken, accountId, inboxId. piperun: apiToken, baseUrl? (default https://api.pipe.run/v1), pipelineId, stageId, originId?. Secret fields left out keep their stored value.",
 });
 
 export const providerParam = z.object({

@@ -13,6 +13,7 @@ export const eventTypes = [
   "call.started",
   "call.ended",
   "call.analyzed",
+  "lead.hot",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

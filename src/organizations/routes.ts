@@ -38,7 +38,7 @@ const setWebhook = protectedRoute({
   method: "put",
   path: "/api/organization/events-webhook",
   tags: ["organization"],
-  summary: "Send events (message.received, ticket.created, ticket.assigned) to a URL",
+  summary: "Send events (message.received, ticket.created, ticket.assigned, lead.hot) to a URL",
   description:
     'Each event is POSTed as JSON {id, type, occurredAt, data} with `X-Switchboard-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.path.body" with the secret>`. Deliveries are retried; `id` identifies redeliveries.',
   roles: ["admin"],

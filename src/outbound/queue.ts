@@ -3,6 +3,7 @@ import { adapterFor, serviceWindowApplies } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";
 import { channels, contacts, messages, tickets } from "@/db/schema";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
+import { chatwootSyncJob, mirrorsToChatwoot } from "@/leads/chatwoot-mirror";
 import type { Transaction } from "@/platform/db";
 import type { Env } from "@/platform/env";
 import { ApiError } from "@/platform/errors";
@@ -89,6 +90,7 @@ export async function queueOutbound(
       changes: { firstResponseAt: { before: null, after: now.toISOString() } },
     });
   }
+  const mirror = await mirrorsToChatwoot(tx, ticket.organizationId);
   const jobs = await enqueue(tx, [
     {
       name: "message.send",
@@ -97,6 +99,8 @@ export async function queueOutbound(
       dedupeKey: `message.send:${message.id}`,
       maxAttempts: SEND_MAX_ATTEMPTS,
     },
+    // After the send: local delivery runs jobs in order, and the mirror must not delay the customer.
+    ...(mirror ? [chatwootSyncJob(ticket.organizationId, ticket.id, message.id)] : []),
   ]);
   return { message, jobs };
 }

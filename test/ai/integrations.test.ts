@@ -21,6 +21,8 @@ describe("integrations", () => {
     expect(before.status, before.text).toBe(200);
     expect(before.body.data).toEqual([
       expect.objectContaining({ provider: "openai", configured: false, source: null, secrets: { apiKey: false } }),
+      expect.objectContaining({ provider: "chatwoot", configured: false, secrets: { apiAccessToken: false } }),
+      expect.objectContaining({ provider: "piperun", configured: false, secrets: { apiToken: false } }),
     ]);
 
     const put = await call("/api/integrations/openai", {

@@ -17,6 +17,7 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { crmAnswer } from "./crm-fake";
 import { prng as seeded } from "./fuzz";
 import { openaiAnswer } from "./openai-fake";
 
@@ -212,6 +213,8 @@ export async function startFakes(): Promise<{ url: string; close(): Promise<void
       return send(res, lostAnswer?.status ?? 201, lostAnswer?.body ?? { messageId });
     }
 
+    const crm = crmAnswer(path, req.method ?? "GET", headers);
+    if (crm) return send(res, crm.status, crm.body);
     const answer = path.startsWith("/openai/") ? openaiAnswer(path, body, headers) : providerAnswer(path, body);
     return send(res, answer.status, answer.body);
   });

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, lte, or } from "drizzle-orm";
 import { channels, contacts, messages, organizations } from "@/db/schema";
+import { answeredForTicket } from "@/leads/answers";
 import type { Executor } from "@/platform/db";
 import type { MessageRow } from "@/tickets/schemas";
 import { type KnowledgeChunk, retrieveKnowledge } from "../knowledge";
@@ -15,6 +16,8 @@ export type ReplyContext = {
   /** The inbound messages this reply answers (since the last reply, up to the turn's newest). */
   unanswered: MessageRow[];
   knowledge: KnowledgeChunk[];
+  /** The engineering team's answers to this ticket's technical questions. */
+  answers: { question: string; answer: string | null }[];
 };
 
 /** A message as text for the model: its body, or what it is when it has none (a photo, a location). */
@@ -36,7 +39,7 @@ function asSeen(history: MessageRow[], unanswered: MessageRow[]): MessageRow[] {
 
 export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyContext> {
   const { ticket, agent, state, coverUpTo } = turn;
-  const [[org], [contact], [channel], recent, unanswered] = await Promise.all([
+  const [[org], [contact], [channel], recent, unanswered, answers] = await Promise.all([
     db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, ticket.organizationId)),
     db
       .select({ name: contacts.name, phone: contacts.phone, email: contacts.email })
@@ -63,6 +66,7 @@ export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyC
         ),
       )
       .orderBy(messages.id),
+    answeredForTicket(db, ticket.id),
   ]);
   const knowledge = agent.knowledge
     ? await retrieveKnowledge(db, {
@@ -78,6 +82,7 @@ export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyC
     history: asSeen(recent.reverse(), unanswered),
     unanswered,
     knowledge,
+    answers,
   };
 }
 

@@ -59,7 +59,7 @@ export async function finishTurn(
     }
     if (lead) {
       const { organizationId, contactId } = ticket;
-      await mergeLead(tx, { organizationId, contactId, ticketId: ticket.id, lead });
+      jobs.push(...(await mergeLead(tx, { organizationId, contactId, ticketId: ticket.id, agentId: agent.id, lead })));
     }
     await tx
       .update(aiTicketState)

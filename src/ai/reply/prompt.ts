@@ -30,7 +30,7 @@ function rules(agent: AiAgentRow, context: ReplyContext): string {
 }
 
 function facts(context: ReplyContext, now: Date): string {
-  const { contact, knowledge } = context;
+  const { contact, knowledge, answers } = context;
   const lines = [
     `Now: ${now.toISOString()}`,
     `Customer: ${contact.name ?? "unknown name"}${contact.phone ? `, phone ${contact.phone}` : ""}${contact.email ? `, e-mail ${contact.email}` : ""}`,
@@ -38,6 +38,10 @@ function facts(context: ReplyContext, now: Date): string {
   if (knowledge.length) {
     lines.push("Knowledge base (use it when it answers the question):");
     for (const chunk of knowledge) lines.push(`--- ${chunk.title}\n${chunk.content}`);
+  }
+  if (answers.length) {
+    lines.push("Answers from the engineering team to this customer's technical questions (tell the customer):");
+    for (const a of answers) lines.push(`Q: ${a.question}\nA: ${a.answer}`);
   }
   return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { customType, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns";
+import { companies } from "./crm";
 import { channels, contacts, tickets } from "./helpdesk";
 import { organizations } from "./identity";
 
@@ -104,6 +105,8 @@ export const outbox = pgTable(
 
 export const leadStatuses = ["new", "qualified", "disqualified", "converted"] as const;
 export type LeadStatus = (typeof leadStatuses)[number];
+export const leadTemperatures = ["cold", "warm", "hot"] as const;
+export type LeadTemperature = (typeof leadTemperatures)[number];
 
 export const leads = pgTable(
   "leads",
@@ -120,11 +123,28 @@ export const leads = pgTable(
     status: text().$type<LeadStatus>().notNull().default("new"),
     score: integer(),
     data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    // What the conversation taught about the lead (the AI's `lead` output, or a person's edit).
+    name: text(),
+    company: text(),
+    /** The company row the `company` name points at (src/db/schema/crm.ts). */
+    companyId: uuid().references(() => companies.id, { onDelete: "set null" }),
+    email: text(),
+    interest: text(),
+    quantity: text(),
+    urgency: text(),
+    temperature: text().$type<LeadTemperature>(),
+    /** When the lead last turned hot. */
+    hotAt: at(),
     qualifiedAt: at(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("leads_organization_idx").on(t.organizationId, t.status, t.id)],
+  (t) => [
+    index("leads_organization_idx").on(t.organizationId, t.status, t.id),
+    // One lead per contact: every reply of every ticket folds into it.
+    uniqueIndex("leads_contact_key").on(t.organizationId, t.contactId),
+    index("leads_temperature_idx").on(t.organizationId, t.temperature, t.id),
+  ],
 );
 
 export const otpChallenges = pgTable(
