@@ -1,4 +1,5 @@
 import { aiReplyJob } from "@/ai/reply/job";
+import { transcribeJob } from "@/ai/transcribe/job";
 import { assignTicketJob, drainJob } from "@/assignment/jobs";
 import type { JobDefinition } from "@/jobs/define";
 import { registerJobEndpoint } from "@/jobs/endpoint";
@@ -9,7 +10,7 @@ import type { Bindings } from "@/platform/env";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
-  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob, aiReplyJob].map((job) => [
+  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob, aiReplyJob, transcribeJob].map((job) => [
     job.name,
     job as unknown as JobDefinition,
   ]),

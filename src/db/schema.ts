@@ -1,5 +1,6 @@
 export * from "./schema/ai";
 export * from "./schema/helpdesk";
 export * from "./schema/identity";
+export * from "./schema/insights";
 export * from "./schema/messages";
 export * from "./schema/operations";

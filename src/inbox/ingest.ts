@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { type Coverage, channelCoverage } from "@/ai/coverage";
-import { botTakesInbound } from "@/ai/inbound";
+import { botIgnores, botTakesInbound } from "@/ai/inbound";
 import { assignJob } from "@/assignment/enqueue";
 import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/types";
 import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
@@ -84,7 +84,7 @@ export async function ingest(
   const actionable = events.filter((e): e is InboundMessageEvent | StatusEvent => e.kind !== "ignored");
   const [only] = actionable;
   const coverage = await channelCoverage(services, channel);
-  if (actionable.length === 1 && only?.kind === "message" && coverage === "none") {
+  if (actionable.length === 1 && only?.kind === "message" && botIgnores(coverage, only.type)) {
     const ignored = ignoredReasons.length;
     const fast = await ingestIntoOpenTicket(services.db, channel, only, raw, delivery, ignored);
     if (fast !== "not-applicable") {
