@@ -1,3 +1,4 @@
+import { ticketInsightsJob } from "@/ai/insights/job";
 import { aiReplyJob } from "@/ai/reply/job";
 import { transcribeJob } from "@/ai/transcribe/job";
 import { assignTicketJob, drainJob } from "@/assignment/jobs";
@@ -10,10 +11,9 @@ import type { Bindings } from "@/platform/env";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
-  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob, aiReplyJob, transcribeJob].map((job) => [
-    job.name,
-    job as unknown as JobDefinition,
-  ]),
+  [sendMessageJob, assignTicketJob, drainJob, deliverEventJob, aiReplyJob, transcribeJob, ticketInsightsJob].map(
+    (job) => [job.name, job as unknown as JobDefinition],
+  ),
 );
 
 /** /jobs/<name>: durable job deliveries (QStash or local), verified, run and acknowledged. */

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { insightsSchema } from "@/ai/insights/store";
 import { phone } from "@/contacts/schemas";
 import {
   type contacts,
@@ -85,7 +86,13 @@ export const historySchema = z.object({
 });
 
 export const ticketDetailSchema = ticketSchema
-  .extend({ lastMessages: z.array(messageSchema), history: z.array(historySchema) })
+  .extend({
+    lastMessages: z.array(messageSchema),
+    history: z.array(historySchema),
+    insights: insightsSchema
+      .nullable()
+      .openapi({ description: "Sentiment, intent, category, urgency and churn risk; null until computed." }),
+  })
   .openapi("TicketDetail");
 
 export const newTicket = z
