@@ -1,4 +1,6 @@
+import { ticketInsightsJob } from "@/ai/insights/job";
 import { aiReplyJob } from "@/ai/reply/job";
+import { transcribeJob } from "@/ai/transcribe/job";
 import { assignTicketJob, drainJob } from "@/assignment/jobs";
 import type { JobDefinition } from "@/jobs/define";
 import { registerJobEndpoint } from "@/jobs/endpoint";
@@ -19,6 +21,8 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     aiReplyJob,
     chatwootSyncJob,
     pipeRunDealJobDefinition,
+    transcribeJob,
+    ticketInsightsJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 

@@ -6,10 +6,10 @@ import type { Services } from "@/platform/services";
 /**
  * What the bot makes of a channel's inbound messages: "bot" (an active agent covers the channel
  * and the organization can reach a model), "no_model" (covered, but there is no key: nothing is
- * queued), or "none". Kept with the channel cache, so the hot path of channels without an agent
- * pays no query after the first.
+ * queued), "model" (no agent, but a model: voice notes are still transcribed), or "none". Kept
+ * with the channel cache, so the hot path of channels without an agent pays no query after the first.
  */
-export type Coverage = "bot" | "no_model" | "none";
+export type Coverage = "bot" | "no_model" | "model" | "none";
 
 export async function channelCoverage(
   services: Services,
@@ -29,8 +29,9 @@ export async function channelCoverage(
         )})`,
       })
       .from(sql`(select 1) as one`);
-    if (!row?.covered) return "none" as const;
-    return row.ownModel || env.OPENAI_API_KEY ? ("bot" as const) : ("no_model" as const);
+    const model = Boolean(row?.ownModel || env.OPENAI_API_KEY);
+    if (!row?.covered) return model ? ("model" as const) : ("none" as const);
+    return model ? ("bot" as const) : ("no_model" as const);
   });
   return coverage ?? "none";
 }

@@ -6,6 +6,7 @@ import type { Transaction } from "@/platform/db";
 import type { Coverage } from "./coverage";
 import { releaseTicket } from "./release";
 import { replyJob } from "./reply/enqueue";
+import { queueTranscription, transcribes } from "./transcribe/enqueue";
 
 /** What the bot does with an inbound message: whether the ticket is its own, and the jobs that follows. */
 type BotTake = { owns: boolean; jobs: NewJob[] };
@@ -14,10 +15,20 @@ type BotTake = { owns: boolean; jobs: NewJob[] };
 const answered = (type: InboundMessageType) => type !== "reaction";
 
 /**
+ * Whether ingest may store a message without asking the bot (its single-statement fast path):
+ * no agent covers the channel, and the message is no voice note to transcribe.
+ */
+export function botIgnores(coverage: Coverage, type: InboundMessageType): boolean {
+  return coverage === "none" || (coverage === "model" && !transcribes(coverage, type));
+}
+
+/**
  * The reply loop's entry, called by ingest in the message's transaction for channels an agent
  * covers. While no person is assigned and no hand-off happened, the ticket is the bot's: it is
  * not auto-assigned, and the message schedules one `ai.reply` after the agent's quiet period (a
  * burst of messages makes one reply: every job but the last finds a newer message and stops).
+ * An audio message is transcribed first wherever there is a model (a transcript helps people
+ * too); on the bot's ticket the transcription job schedules the reply, which reads the transcript.
  */
 export async function botTakesInbound(
   tx: Transaction,
@@ -30,7 +41,10 @@ export async function botTakesInbound(
   },
 ): Promise<BotTake> {
   const { channel, ticket, messageId } = input;
-  if (coverage === "none" || ticket.assigneeId) return { owns: false, jobs: [] };
+  const transcription = transcribes(coverage, input.type)
+    ? await queueTranscription(tx, channel.organizationId, messageId)
+    : [];
+  if (coverage === "none" || coverage === "model" || ticket.assigneeId) return { owns: false, jobs: transcription };
   if (coverage === "no_model") return { owns: false, jobs: await releaseHeld(tx, ticket.id) };
   const { rows } = await tx.execute<{ enabled: boolean; debounce_seconds: number }>(sql`
     with agent as (
@@ -50,8 +64,9 @@ export async function botTakesInbound(
     )
     select state.enabled, agent.debounce_seconds from state, agent`);
   const row = rows[0];
-  if (!row?.enabled) return { owns: false, jobs: [] };
+  if (!row?.enabled) return { owns: false, jobs: transcription };
   if (!answered(input.type)) return { owns: true, jobs: [] };
+  if (transcription.length) return { owns: true, jobs: transcription };
   return {
     owns: true,
     jobs: [replyJob({ id: ticket.id, organizationId: channel.organizationId }, messageId, row.debounce_seconds)],

@@ -1,5 +1,6 @@
 import type { App } from "@/platform/api-app";
 import { registerAiAgentRoutes } from "./agents/routes";
+import { registerTicketInsightsRoutes } from "./insights/routes";
 import { registerAiSettingsRoutes } from "./settings-routes";
 import { registerTicketAiRoutes } from "./ticket-routes";
 import { registerAiUsageRoutes } from "./usage/routes";
@@ -10,4 +11,5 @@ export function registerAiRoutes(app: App) {
   registerAiSettingsRoutes(app);
   registerAiUsageRoutes(app);
   registerTicketAiRoutes(app);
+  registerTicketInsightsRoutes(app);
 }

@@ -6,6 +6,12 @@ import type { Executor } from "@/platform/db";
 const price = z.object({
   inputPerMillion: z.number().min(0).max(10_000),
   outputPerMillion: z.number().min(0).max(10_000),
+  perMinute: z
+    .number()
+    .min(0)
+    .max(1_000)
+    .optional()
+    .openapi({ description: "USD per minute of audio (transcription)." }),
 });
 
 /** An organization's AI spending rules, kept in organizations.settings.ai. */
@@ -16,7 +22,7 @@ export const aiSettingsSchema = z
     }),
     prices: z
       .record(z.string().min(1).max(200), price)
-      .openapi({ description: "USD per 1M tokens by model, over the built-in list prices." }),
+      .openapi({ description: "USD per 1M tokens (and per audio minute) by model, over the built-in list prices." }),
   })
   .openapi("AiSettings");
 type AiSettings = z.infer<typeof aiSettingsSchema>;

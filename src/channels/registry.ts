@@ -6,6 +6,9 @@ import {
   type ChannelAdapter,
   type ChannelType,
   channelTypes,
+  type DownloadedMedia,
+  type DownloadLimits,
+  type Media,
   type OutboundMessage,
   type ProviderContext,
   type Recipient,
@@ -74,6 +77,8 @@ export type BoundChannel = {
   /** The sendFields the credentials lack: without them sends are simulated. */
   missingSendFields(): string[];
   send(ctx: ProviderContext, to: Recipient, message: OutboundMessage): Promise<SendResult>;
+  /** Absent when the adapter cannot fetch inbound media. */
+  downloadMedia?(ctx: ProviderContext, media: Media, limits: DownloadLimits): Promise<DownloadedMedia>;
 };
 
 export type ChannelBinding =
@@ -92,6 +97,7 @@ function bind<T extends ChannelType>(type: T, rawConfig: unknown): ChannelBindin
     };
   }
   const config = parsed.data;
+  const download = adapter.downloadMedia;
   return {
     ok: true,
     channel: {
@@ -99,6 +105,9 @@ function bind<T extends ChannelType>(type: T, rawConfig: unknown): ChannelBindin
       serviceWindow: () => adapter.serviceWindow(config),
       missingSendFields: () => adapter.sendFields.filter((field) => !config[field]),
       send: (ctx, to, message) => adapter.send(ctx, config, to, message),
+      ...(download
+        ? { downloadMedia: (ctx, media, limits) => download.call(adapter, ctx, config, media, limits) }
+        : {}),
     },
   };
 }

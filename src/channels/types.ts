@@ -52,7 +52,15 @@ export type Media = {
   filename?: string;
   /** Voice note (push-to-talk) rather than an audio file. */
   voice?: boolean;
+  /** Length of an audio or video in seconds, where the provider reports it. */
+  durationSeconds?: number;
 };
+
+/** An inbound message's media, fetched from the provider with the channel's credentials. */
+export type DownloadedMedia = { bytes: Uint8Array; mimeType?: string; filename: string };
+
+/** How much a download may bring: a larger file fails with MediaTooLargeError before it is read whole. */
+export type DownloadLimits = { maxBytes: number; timeoutMs: number };
 
 /** Who wrote: a phone (E.164) for phone-based channels, else an identity at the provider. */
 export type Sender = {
@@ -166,6 +174,11 @@ export interface ChannelAdapter<Config extends Record<string, string>> {
   /** Normalizes a verified body into events; throws MalformedPayloadError for a body of the wrong shape. */
   parse(request: WebhookRequest, config: Config, settings: ChannelSettings): InboundEvent[];
   send(ctx: ProviderContext, config: Config, to: Recipient, message: OutboundMessage): Promise<SendResult>;
+  /**
+   * Fetches an inbound message's media (as parse() stored it) with the channel's credentials.
+   * Throws ProviderError (retryable or not) and MediaTooLargeError (src/channels/media.ts).
+   */
+  downloadMedia?(ctx: ProviderContext, config: Config, media: Media, limits: DownloadLimits): Promise<DownloadedMedia>;
   /** GET subscription handshake (Meta): the challenge to echo, or null to refuse. */
   challenge?(url: string, config: Config): Promise<string | null>;
 }

@@ -2,5 +2,6 @@ export * from "./schema/ai";
 export * from "./schema/crm";
 export * from "./schema/helpdesk";
 export * from "./schema/identity";
+export * from "./schema/insights";
 export * from "./schema/messages";
 export * from "./schema/operations";

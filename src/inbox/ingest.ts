@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { type Coverage, channelCoverage } from "@/ai/coverage";
-import { botTakesInbound } from "@/ai/inbound";
+import { botIgnores, botTakesInbound } from "@/ai/inbound";
 import { assignJob } from "@/assignment/enqueue";
 import type { InboundEvent, InboundMessageEvent, StatusEvent } from "@/channels/types";
 import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
@@ -88,7 +88,7 @@ export async function ingest(
   const [only] = actionable;
   const coverage = await channelCoverage(services, channel);
   const mirror = await mirrorsToChatwoot(services.db, channel.organizationId);
-  if (actionable.length === 1 && only?.kind === "message" && coverage === "none" && !mirror) {
+  if (actionable.length === 1 && only?.kind === "message" && botIgnores(coverage, only.type) && !mirror) {
     const ignored = ignoredReasons.length;
     const fast = await ingestIntoOpenTicket(services.db, channel, only, raw, delivery, ignored);
     if (fast !== "not-applicable") {

@@ -56,6 +56,16 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   /** How long one model request may take before it is abandoned (and its job retried). */
   OPENAI_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  /** Voice notes: the transcription model, and the limits over which a note is not transcribed (25 MB is OpenAI's). */
+  OPENAI_TRANSCRIBE_MODEL: z.string().min(1).default("whisper-1"),
+  TRANSCRIBE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024),
+  TRANSCRIBE_MAX_SECONDS: z.coerce.number().positive().default(600),
+  /** The model that reads a ticket for its insights (sentiment, intent, category, urgency, churn risk). */
+  OPENAI_INSIGHTS_MODEL: z.string().min(1).default("gpt-4o-mini"),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { assertActiveAgent } from "@/agents/service";
+import { insightsOnResolve } from "@/ai/insights/enqueue";
 import { assignJob, drainBacklogJob } from "@/assignment/enqueue";
 import type { TicketHistoryAction } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
@@ -72,24 +73,26 @@ const actions: Action[] = [
   {
     path: "resolve",
     summary: "Resolve (a new inbound message within the channel's window reopens it)",
-    async run(_tx, ticket) {
+    async run(tx, ticket, _input, c) {
       if (!isActive(ticket.status)) throw new ApiError("CONFLICT", `The ticket is already ${ticket.status}.`);
       return {
         changes: { status: "resolved", resolvedAt: new Date() },
         action: "resolved",
-        jobs: [drainBacklogJob(ticket.organizationId)],
+        jobs: [drainBacklogJob(ticket.organizationId), ...(await insightsOnResolve(tx, c.var.services.env, ticket))],
       };
     },
   },
   {
     path: "close",
     summary: "Close for good (a new inbound message opens a new ticket)",
-    async run(_tx, ticket) {
+    async run(tx, ticket, _input, c) {
       if (ticket.status === "closed") throw new ApiError("CONFLICT", "The ticket is already closed.");
+      // Closing an active ticket resolves it too: its insights are computed as on resolve.
+      const insights = isActive(ticket.status) ? await insightsOnResolve(tx, c.var.services.env, ticket) : [];
       return {
         changes: { status: "closed", closedAt: new Date(), resolvedAt: ticket.resolvedAt ?? new Date() },
         action: "closed",
-        jobs: [drainBacklogJob(ticket.organizationId)],
+        jobs: [drainBacklogJob(ticket.organizationId), ...insights],
       };
     },
   },

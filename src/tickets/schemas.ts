@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { insightsSchema } from "@/ai/insights/store";
 import { phone } from "@/contacts/schemas";
 import {
   type contacts,
@@ -8,6 +9,7 @@ import {
   ticketPriorities,
   ticketStatuses,
   type tickets,
+  transcriptStatuses,
 } from "@/db/schema";
 import { timestamp } from "@/platform/openapi";
 import { activeStatuses } from "./active";
@@ -53,9 +55,15 @@ export const messageSchema = z
         mimeType: z.string().optional(),
         caption: z.string().optional(),
         filename: z.string().optional(),
+        durationSeconds: z.number().optional(),
       })
       .nullable(),
     content: z.record(z.string(), z.unknown()).nullable(),
+    transcript: z.string().nullable().openapi({ description: "What an inbound voice note says (transcribed)." }),
+    transcriptStatus: z
+      .enum(transcriptStatuses)
+      .nullable()
+      .openapi({ description: "An audio message's transcription: pending, done, or why there is none." }),
     status: z.string().openapi({ description: "received | queued | sent | delivered | read | failed | simulated" }),
     providerMessageId: z.string().nullable(),
     error: z.object({ code: z.string().optional(), message: z.string() }).nullable(),
@@ -78,7 +86,13 @@ export const historySchema = z.object({
 });
 
 export const ticketDetailSchema = ticketSchema
-  .extend({ lastMessages: z.array(messageSchema), history: z.array(historySchema) })
+  .extend({
+    lastMessages: z.array(messageSchema),
+    history: z.array(historySchema),
+    insights: insightsSchema
+      .nullable()
+      .openapi({ description: "Sentiment, intent, category, urgency and churn risk; null until computed." }),
+  })
   .openapi("TicketDetail");
 
 export const newTicket = z
@@ -137,7 +151,7 @@ export function presentTicket(t: TicketRow, contact: ContactRow, tags: string[])
 }
 
 export function presentMessage(m: MessageRow): z.infer<typeof messageSchema> {
-  const { voice: _voice, ...media } = (m.media ?? {}) as NonNullable<MessageRow["media"]> & { voice?: boolean };
+  const { voice: _voice, ...media } = m.media ?? {};
   return {
     id: m.id,
     ticketId: m.ticketId,
@@ -147,6 +161,8 @@ export function presentMessage(m: MessageRow): z.infer<typeof messageSchema> {
     text: m.body,
     media: m.media ? media : null,
     content: m.content ?? null,
+    transcript: m.transcript ?? null,
+    transcriptStatus: m.transcriptStatus ?? null,
     status: m.status,
     providerMessageId: m.providerMessageId,
     error: m.error ?? null,

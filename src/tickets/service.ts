@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { readInsights } from "@/ai/insights/store";
 import {
   contacts,
   messages,
@@ -60,12 +61,18 @@ export async function presentTicketOf(db: Executor, ticket: TicketRow) {
 /** A ticket with its contact, its last twenty messages and its whole history. */
 export async function ticketDetail(db: Executor, organizationId: string, id: string) {
   const ticket = await getTicket(db, organizationId, id);
-  const [presented, recent, history] = await Promise.all([
+  const [presented, recent, history, insights] = await Promise.all([
     presentTicketOf(db, ticket),
     db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
     db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
+    readInsights(db, organizationId, ticket.id),
   ]);
-  return { ...presented, lastMessages: recent.reverse().map(presentMessage), history: history.map(presentHistory) };
+  return {
+    ...presented,
+    lastMessages: recent.reverse().map(presentMessage),
+    history: history.map(presentHistory),
+    insights,
+  };
 }
 
 /** A ticket's messages, a page in either direction. */

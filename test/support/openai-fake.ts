@@ -6,6 +6,13 @@
 export const DEFAULT_MODEL_REPLY = { reply: "Olá! Como posso ajudar?", action: "reply", lead: null };
 export const DEFAULT_USAGE = { prompt_tokens: 120, completion_tokens: 30 };
 
+/** What an unscripted transcription answers (whisper-1 style: billed by the second). */
+export const DEFAULT_TRANSCRIPT = { text: "Olá, queria saber o preço do modelo X.", seconds: 7 };
+
+export function transcription(text: string, seconds: number) {
+  return { text, usage: { type: "duration", seconds } };
+}
+
 /** An API key the fake refuses (401), echoing it in the message the way OpenAI does. */
 export const REFUSED_KEY = "sk-refused-by-the-fake";
 
@@ -52,6 +59,9 @@ export function openaiAnswer(
   if (path.endsWith("/chat/completions")) {
     const model = (JSON.parse(body || "{}") as { model?: string }).model ?? "gpt-4o-mini";
     return { status: 200, body: chatCompletion(model, JSON.stringify(DEFAULT_MODEL_REPLY)) };
+  }
+  if (path.endsWith("/audio/transcriptions")) {
+    return { status: 200, body: transcription(DEFAULT_TRANSCRIPT.text, DEFAULT_TRANSCRIPT.seconds) };
   }
   return { status: 404, body: { error: { message: `no fake for ${path}`, type: "invalid_request_error" } } };
 }

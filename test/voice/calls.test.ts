@@ -46,8 +46,17 @@ describe("calls", () => {
     const tenant = await createTenant();
     const row = await applyAll(tenant.organizationId, unique("CA"), steps.slice(0, 1));
     if (!row) throw new Error("no call");
-    const event = { organizationId: tenant.organizationId, callId: row.id, kind: "status.ringing", key: "seq:1", payload: {} };
-    const [first, second] = await withDb(async (db) => [await recordCallEvent(db, event), await recordCallEvent(db, event)]);
+    const event = {
+      organizationId: tenant.organizationId,
+      callId: row.id,
+      kind: "status.ringing",
+      key: "seq:1",
+      payload: {},
+    };
+    const [first, second] = await withDb(async (db) => [
+      await recordCallEvent(db, event),
+      await recordCallEvent(db, event),
+    ]);
     expect([first, second]).toEqual([true, false]);
   });
 
@@ -61,7 +70,12 @@ describe("calls", () => {
     expect(a).toBeTruthy();
     expect(b).toBe(a);
     expect(none).toBeNull();
-    const [contact] = await withDb((db) => db.select().from(contacts).where(eq(contacts.id, a as string)));
+    const [contact] = await withDb((db) =>
+      db
+        .select()
+        .from(contacts)
+        .where(eq(contacts.id, a as string)),
+    );
     expect(contact?.phone).toBe("+5511987654321");
   });
 });

@@ -29,33 +29,36 @@ const valid = {
 };
 
 describe("voice channels", () => {
-  it.each(Object.entries(valid))("creates a %s channel with sealed credentials and its webhook URLs", async (type, config) => {
-    const tenant = await createTenant();
-    const created = await call("/api/channels", { token: tenant.token, json: { type, name: type, config } });
-    expect(created.status, created.text).toBe(201);
-    for (const secret of ["voice-auth-token", "key_retell_test", "wsec_elevenlabs_test_secret"]) {
-      expect(created.text).not.toContain(secret);
-    }
-    const id = created.body.id;
-    const base = `${PUBLIC_URL}/webhooks`;
-    const urls = {
-      twilio_voice: {
-        voice: `${base}/twilio/${id}/voice`,
-        status: `${base}/twilio/${id}/voice-status`,
-        recording: `${base}/twilio/${id}/recording-status`,
-        assignment: `${base}/twilio/${id}/assignment`,
-        wait: `${base}/twilio/${id}/wait`,
-      },
-      retell: { webhook: `${base}/retell/${id}` },
-      elevenlabs: { webhook: `${base}/elevenlabs/${id}` },
-    }[type];
-    expect(created.body.webhookUrls).toEqual(urls);
-    expect(Object.values(created.body.configured).some(Boolean)).toBe(true);
-    const row = await withDb(async (db) => (await db.select().from(channels).where(eq(channels.id, id)))[0]);
-    if (!row) throw new Error("no row");
-    const stored = await openCredentials(parseEnv(testEnv()), row);
-    expect(stored).toMatchObject(config);
-  });
+  it.each(Object.entries(valid))(
+    "creates a %s channel with sealed credentials and its webhook URLs",
+    async (type, config) => {
+      const tenant = await createTenant();
+      const created = await call("/api/channels", { token: tenant.token, json: { type, name: type, config } });
+      expect(created.status, created.text).toBe(201);
+      for (const secret of ["voice-auth-token", "key_retell_test", "wsec_elevenlabs_test_secret"]) {
+        expect(created.text).not.toContain(secret);
+      }
+      const id = created.body.id;
+      const base = `${PUBLIC_URL}/webhooks`;
+      const urls = {
+        twilio_voice: {
+          voice: `${base}/twilio/${id}/voice`,
+          status: `${base}/twilio/${id}/voice-status`,
+          recording: `${base}/twilio/${id}/recording-status`,
+          assignment: `${base}/twilio/${id}/assignment`,
+          wait: `${base}/twilio/${id}/wait`,
+        },
+        retell: { webhook: `${base}/retell/${id}` },
+        elevenlabs: { webhook: `${base}/elevenlabs/${id}` },
+      }[type];
+      expect(created.body.webhookUrls).toEqual(urls);
+      expect(Object.values(created.body.configured).some(Boolean)).toBe(true);
+      const row = await withDb(async (db) => (await db.select().from(channels).where(eq(channels.id, id)))[0]);
+      if (!row) throw new Error("no row");
+      const stored = await openCredentials(parseEnv(testEnv()), row);
+      expect(stored).toMatchObject(config);
+    },
+  );
 
   it("applies the twilio_voice defaults (pt-BR, voicemail on)", async () => {
     const tenant = await createTenant();
@@ -65,7 +68,9 @@ describe("voice channels", () => {
       json: { type: "twilio_voice", name: "Central", config: { accountSid, authToken, phoneNumbers } },
     });
     expect(created.status, created.text).toBe(201);
-    const row = await withDb(async (db) => (await db.select().from(channels).where(eq(channels.id, created.body.id)))[0]);
+    const row = await withDb(
+      async (db) => (await db.select().from(channels).where(eq(channels.id, created.body.id)))[0],
+    );
     if (!row) throw new Error("no row");
     expect(await openCredentials(parseEnv(testEnv()), row)).toMatchObject({ language: "pt-BR", voicemail: true });
   });

@@ -45,6 +45,9 @@ export async function claimTurn(
         leased: sql<boolean>`coalesce(${aiTicketState.lockedUntil} > now(), false)`,
         quietIn: sql<number>`coalesce(extract(epoch from ${aiTicketState.lastInboundAt}
           + make_interval(secs => ${aiAgents.debounceSeconds}) - now()), 0)::float8`,
+        voicePending: sql<boolean>`exists (select 1 from ${messages} m where m.ticket_id = ${tickets.id}
+          and m.direction = 'inbound' and m.transcript_status = 'pending'
+          and (${aiTicketState.lastRepliedMessageId} is null or m.id > ${aiTicketState.lastRepliedMessageId}))`,
         personReplied: sql<boolean>`exists (select 1 from ${messages} m where m.ticket_id = ${tickets.id}
           and m.direction = 'outbound' and m.sender_type = 'user' and m.created_at > ${aiTicketState.takenAt})`,
       })
@@ -70,6 +73,9 @@ export async function claimTurn(
     const latest = state.lastInboundMessageId ?? job.messageId;
     if (latest > job.messageId) return { kind: "skipped", reason: "a newer message's job answers" };
     if (row.leased) return { kind: "skipped", reason: "a reply is being generated; it schedules the next" };
+    // The reply answers the voice note's words, not "[audio]": its transcription schedules the reply.
+    if (row.voicePending)
+      return { kind: "skipped", reason: "a voice note is being transcribed; it schedules the reply" };
     if (row.quietIn > 0) return { kind: "early", seconds: row.quietIn };
     const [leased] = await tx
       .update(aiTicketState)

@@ -20,10 +20,14 @@ export type ReplyContext = {
   answers: { question: string; answer: string | null }[];
 };
 
-/** A message as text for the model: its body, or what it is when it has none (a photo, a location). */
-export function messageText(message: Pick<MessageRow, "type" | "body" | "media">): string {
+/**
+ * A message as text for the model: its body, a voice note's transcript, or what it is when it
+ * has none (a photo, a location).
+ */
+export function messageText(message: Pick<MessageRow, "type" | "body" | "media" | "transcript">): string {
   const caption = message.media?.caption;
   if (message.type === "text") return message.body ?? "";
+  if (message.transcript) return `[voice note] ${message.transcript}${caption ? `\n${caption}` : ""}`;
   const body = message.body ?? caption;
   return body ? `[${message.type}] ${body}` : `[${message.type}]`;
 }
@@ -89,7 +93,7 @@ export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyC
 /** The customer's latest texts, to tell which language to hand off in. */
 export async function recentInboundTexts(db: Executor, ticketId: string): Promise<string[]> {
   const rows = await db
-    .select({ type: messages.type, body: messages.body, media: messages.media })
+    .select({ type: messages.type, body: messages.body, media: messages.media, transcript: messages.transcript })
     .from(messages)
     .where(and(eq(messages.ticketId, ticketId), eq(messages.direction, "inbound")))
     .orderBy(desc(messages.id))

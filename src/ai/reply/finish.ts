@@ -8,6 +8,7 @@ import { ApiError } from "@/platform/errors";
 import { isActive } from "@/tickets/active";
 import { recordHistory } from "@/tickets/history";
 import { changeTicket, getTicket } from "@/tickets/service";
+import { insightsOnResolve } from "../insights/enqueue";
 import { mergeLead } from "../leads";
 import { releaseTicket } from "../release";
 import type { Turn } from "./claim";
@@ -85,6 +86,7 @@ export async function finishTurn(
       const quiet = (state.lastInboundAt?.getTime() ?? 0) + agent.debounceSeconds * 1000 - Date.now();
       follow.push(replyJob(ticket, newer, quiet / 1000, `ai.reply:followup:${newer}`));
     } else if (outcome.close) {
+      follow.push(...(await insightsOnResolve(tx, env, ticket)));
       await changeTicket(
         tx,
         ticket,

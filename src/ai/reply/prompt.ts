@@ -26,6 +26,7 @@ function rules(agent: AiAgentRow, context: ReplyContext): string {
     '- action "close" only when the customer has clearly finished; the reply then says goodbye.',
     "- lead: what the customer said about themselves and what they want; null for anything not said.",
     "- Messages marked [person] were written by a member of the team; messages like [image] are media you cannot see.",
+    "- A message marked [voice note] is the customer's spoken message, transcribed: answer it like a text.",
   ].join("\n");
 }
 

@@ -10,4 +10,9 @@ describe("model prices", () => {
     expect(costUsd(priceOf("llama3.1:8b"), 1_000_000, 1_000_000)).toBe(0);
     expect(costUsd(priceOf("gpt-4.1-mini"), 1_000_000, 500_000)).toBe(1.2);
   });
+
+  it("prices whisper-1 by the minute of audio, the gpt-4o transcribe models by token", () => {
+    expect(costUsd(priceOf("whisper-1"), 0, 0, 90)).toBe(0.009);
+    expect(costUsd(priceOf("gpt-4o-mini-transcribe"), 1_000_000, 0, 90)).toBe(3);
+  });
 });

@@ -11,6 +11,8 @@ type UsageEntry = {
   model: string;
   promptTokens: number;
   completionTokens: number;
+  /** Seconds of audio transcribed (priced per minute where the model is). */
+  audioSeconds?: number | null;
 };
 
 /** Records one model call at the organization's price; returns its cost in USD. */
@@ -19,7 +21,12 @@ export async function recordUsage(
   entry: UsageEntry,
   prices: Readonly<Record<string, Price>>,
 ): Promise<number> {
-  const cost = costUsd(priceOf(entry.model, prices), entry.promptTokens, entry.completionTokens);
+  const cost = costUsd(
+    priceOf(entry.model, prices),
+    entry.promptTokens,
+    entry.completionTokens,
+    entry.audioSeconds ?? 0,
+  );
   await db.insert(aiUsage).values({
     organizationId: entry.organizationId,
     ticketId: entry.ticketId ?? null,
@@ -28,6 +35,7 @@ export async function recordUsage(
     model: entry.model,
     promptTokens: entry.promptTokens,
     completionTokens: entry.completionTokens,
+    audioSeconds: entry.audioSeconds ?? null,
     costUsd: cost,
   });
   return cost;

@@ -20,6 +20,7 @@ export async function usageGroups(db: Executor, organizationId: string, from: Da
       calls: sql<number>`count(*)::int`,
       promptTokens: sql<number>`coalesce(sum(${aiUsage.promptTokens}), 0)::int`,
       completionTokens: sql<number>`coalesce(sum(${aiUsage.completionTokens}), 0)::int`,
+      audioSeconds: sql<number>`coalesce(sum(${aiUsage.audioSeconds}), 0)::float8`,
       costUsd: sql<number>`coalesce(sum(${aiUsage.costUsd}), 0)::float8`,
     })
     .from(aiUsage)

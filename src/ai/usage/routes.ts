@@ -10,6 +10,7 @@ const totals = z.object({
   calls: z.number().int(),
   promptTokens: z.number().int(),
   completionTokens: z.number().int(),
+  audioSeconds: z.number().openapi({ description: "Seconds of audio transcribed." }),
   costUsd: z.number(),
 });
 
@@ -52,11 +53,12 @@ export function registerAiUsageRoutes(app: App) {
     const from = query.from ? new Date(query.from) : monthStart(now());
     if (from >= to) throw new ApiError("BAD_REQUEST", "`from` must be before `to`.");
     const groups = await usageGroups(db, c.var.principal.organizationId, from, to, query.groupBy);
-    const total = { calls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
+    const total = { calls: 0, promptTokens: 0, completionTokens: 0, audioSeconds: 0, costUsd: 0 };
     for (const g of groups) {
       total.calls += g.calls;
       total.promptTokens += g.promptTokens;
       total.completionTokens += g.completionTokens;
+      total.audioSeconds += g.audioSeconds;
       total.costUsd += g.costUsd;
     }
     total.costUsd = Math.round(total.costUsd * 1e8) / 1e8;

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { timingSafeEqual } from "@/platform/crypto";
 import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
 import { type MessageContent, phoneSender, unsupported } from "../inbound";
+import { fetchMedia, mediaUrl } from "../media";
 import { parseJson, parseValue } from "../parse";
 import type { ChannelAdapter, InboundEvent, Media, OutboundMessage } from "../types";
 import {
@@ -211,5 +212,15 @@ export const builderbotAdapter: ChannelAdapter<BuilderbotConfig> = {
     // the answer carries none, a random one stands in (the message was taken: never a resend).
     const standIn = () => `bb-out:${crypto.randomUUID()}`;
     return { providerMessageId: await acceptedMessageId("BuilderBot", response, builderbotSendAnswer, standIn) };
+  },
+
+  // BuilderBot's attachment and urlTempFile URLs are temporary public links: a plain GET. The
+  // project key goes only to BuilderBot's own API origin, never to a host a payload names.
+  async downloadMedia(ctx, cfg, media, limits) {
+    const url = mediaUrl(media.url, "BuilderBot");
+    const api = new URL((cfg.apiUrl || ctx.baseUrl).replace(/\/+$/, ""));
+    const headers: Record<string, string> =
+      cfg.apiKey && new URL(url).origin === api.origin ? { "x-api-builderbot": cfg.apiKey } : {};
+    return fetchMedia(ctx.fetch, url, headers, limits, media);
   },
 };

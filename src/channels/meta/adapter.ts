@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { hmacSha256Hex, timingSafeEqual } from "@/platform/crypto";
-import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
+import { acceptedMessageId, describeWith, ProviderError, providerFetch, readAnswer } from "../http";
 import {
   type ContentReader,
   contentReader,
@@ -9,6 +9,7 @@ import {
   phoneSender,
   unsupported,
 } from "../inbound";
+import { checkStatedSize, fetchMedia, mediaUrl } from "../media";
 import { parseJson } from "../parse";
 import type { ChannelAdapter, DeliveryStatus, InboundEvent, Media, OutboundMessage } from "../types";
 import {
@@ -22,6 +23,7 @@ import {
   metaInteractive,
   metaLocation,
   metaMedia,
+  metaMediaInfo,
   metaReaction,
   metaSendAnswer,
   metaText,
@@ -226,6 +228,39 @@ export const metaAdapter: ChannelAdapter<MetaConfig> = {
       { describe: describeWith(metaErrorAnswer), retryableCodes: RETRYABLE_CODES },
     );
     return { providerMessageId: await acceptedMessageId("Meta", response, metaSendAnswer) };
+  },
+
+  // A media id is resolved with the Graph API (GET /{media-id} → a short-lived URL), and that URL
+  // is fetched with the same bearer token.
+  async downloadMedia(ctx, cfg, media, limits) {
+    if (!cfg.accessToken) {
+      throw new ProviderError("the channel has no accessToken to download media with", {
+        retryable: false,
+        code: "not_configured",
+      });
+    }
+    if (!media.providerMediaId) {
+      throw new ProviderError("the message has no media id", { retryable: false, code: "no_media_id" });
+    }
+    const headers = { authorization: `Bearer ${cfg.accessToken}` };
+    const describe = describeWith(metaErrorAnswer);
+    const answer = await providerFetch(
+      ctx.fetch,
+      `${ctx.baseUrl}/${encodeURIComponent(media.providerMediaId)}`,
+      { method: "GET", headers },
+      { timeoutMs: limits.timeoutMs, describe, retryableCodes: RETRYABLE_CODES },
+    );
+    const info = readAnswer(await answer.text(), metaMediaInfo);
+    checkStatedSize(info?.file_size, limits);
+    const url = mediaUrl(info?.url, "Meta");
+    return fetchMedia(
+      ctx.fetch,
+      url,
+      headers,
+      limits,
+      { ...media, mimeType: media.mimeType ?? info?.mime_type },
+      describe,
+    );
   },
 
   async challenge(url, cfg) {

@@ -22,6 +22,13 @@ export const metaMedia = z.looseObject({
   voice: z.boolean().optional(),
 });
 
+/** GET /{media-id}: where the file is for the next few minutes. */
+export const metaMediaInfo = z.looseObject({
+  url: z.string(),
+  mime_type: z.string().optional(),
+  file_size: z.coerce.number().optional(),
+});
+
 export const metaText = z.looseObject({ body: z.string() });
 
 export const metaLocation = z.looseObject({

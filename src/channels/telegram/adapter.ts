@@ -10,6 +10,7 @@ import {
   unknownContentKey,
   unsupported,
 } from "../inbound";
+import { checkStatedSize, fetchMedia } from "../media";
 import { parseJson } from "../parse";
 import type { ChannelSettings } from "../settings";
 import type { ChannelAdapter, InboundEvent, OutboundMessage, Sender } from "../types";
@@ -26,6 +27,7 @@ import {
   telegramContact,
   telegramErrorAnswer,
   telegramFile,
+  telegramFileInfo,
   telegramLocation,
   telegramPhoto,
   telegramRetryAfter,
@@ -75,6 +77,7 @@ function senderOf(chat: TelegramChat, from: TelegramUser | undefined): Sender {
 const captionOf = (m: TelegramMessage) => (typeof m.caption === "string" && m.caption ? m.caption : undefined);
 
 type Video = z.infer<typeof telegramFile>;
+const durationOf = (file: Video) => (typeof file.duration === "number" ? { durationSeconds: file.duration } : {});
 const video = (v: Video, m: TelegramMessage): MessageContent => {
   const caption = captionOf(m);
   return {
@@ -95,14 +98,20 @@ const contentReaders: readonly ContentReader<TelegramMessage>[] = [
   }),
   contentReader("voice", telegramFile, (voice) => ({
     type: "audio",
-    media: { providerMediaId: voice.file_id, mimeType: voice.mime_type, voice: true },
+    media: { providerMediaId: voice.file_id, mimeType: voice.mime_type, voice: true, ...durationOf(voice) },
   })),
   contentReader("audio", telegramFile, (audio, m) => {
     const caption = captionOf(m);
     return {
       type: "audio",
       text: caption,
-      media: { providerMediaId: audio.file_id, mimeType: audio.mime_type, filename: audio.file_name, caption },
+      media: {
+        providerMediaId: audio.file_id,
+        mimeType: audio.mime_type,
+        filename: audio.file_name,
+        caption,
+        ...durationOf(audio),
+      },
     };
   }),
   // A GIF comes as animation (and, for old clients, also as document): it is a silent video.
@@ -308,5 +317,39 @@ export const telegramAdapter: ChannelAdapter<TelegramConfig> = {
     );
     const messageId = await acceptedMessageId("Telegram", response, telegramSendAnswer);
     return { providerMessageId: `${externalId}:${messageId}` };
+  },
+
+  // getFile turns a file_id into a file_path, valid for an hour, under /file/bot<token>/. The Bot
+  // API serves files up to 20 MB; the stated size is checked before the download.
+  async downloadMedia(ctx, cfg, media, limits) {
+    if (!cfg.botToken) {
+      throw new ProviderError("the channel has no botToken to download files with", {
+        retryable: false,
+        code: "not_configured",
+      });
+    }
+    if (!media.providerMediaId) {
+      throw new ProviderError("the message has no file_id", { retryable: false, code: "no_media_id" });
+    }
+    const describe = describeWith(telegramErrorAnswer);
+    const answer = await providerFetch(
+      withRetryAfter(ctx.fetch),
+      `${ctx.baseUrl}/bot${cfg.botToken}/getFile?file_id=${encodeURIComponent(media.providerMediaId)}`,
+      { method: "GET" },
+      { timeoutMs: limits.timeoutMs, describe },
+    );
+    const info = readAnswer(await answer.text(), telegramFileInfo);
+    if (!info?.file_path) {
+      throw new ProviderError("Telegram's getFile answered without a file_path", {
+        retryable: false,
+        code: "no_file_path",
+      });
+    }
+    checkStatedSize(info.file_size, limits);
+    const path = info.file_path.split("/").map(encodeURIComponent).join("/");
+    return fetchMedia(withRetryAfter(ctx.fetch), `${ctx.baseUrl}/file/bot${cfg.botToken}/${path}`, {}, limits, {
+      ...media,
+      filename: media.filename ?? info.file_path.split("/").pop(),
+    });
   },
 };

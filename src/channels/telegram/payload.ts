@@ -47,6 +47,12 @@ export type TelegramUser = z.infer<typeof user>;
 export const telegramText = z.string();
 export const telegramPhoto = z.array(photoSize).min(1);
 export const telegramFile = file;
+/** getFile's answer: {ok, result: File}; file_path is missing when the file cannot be served. */
+export const telegramFileInfo = z
+  .looseObject({
+    result: z.looseObject({ file_path: z.string().optional(), file_size: z.number().optional() }),
+  })
+  .transform((answer) => answer.result);
 export const telegramSticker = file.extend({
   emoji: z.string().optional(),
   is_animated: z.boolean().optional(),

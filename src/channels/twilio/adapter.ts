@@ -4,6 +4,7 @@ import { validateRequest } from "twilio/lib/webhooks/webhooks";
 import * as z from "zod";
 import { acceptedMessageId, describeWith, ProviderError, providerFetch } from "../http";
 import { type MessageContent, phoneSender, unsupported } from "../inbound";
+import { fetchMedia, mediaUrl } from "../media";
 import { parseForm } from "../parse";
 import type { ChannelAdapter, DeliveryStatus, InboundEvent, InboundMessageEvent, OutboundMessage } from "../types";
 import {
@@ -243,5 +244,17 @@ export const twilioAdapter: ChannelAdapter<TwilioConfig> = {
       { describe: describeWith(twilioErrorAnswer) },
     );
     return { providerMessageId: await acceptedMessageId("Twilio", response, twilioSendAnswer) };
+  },
+
+  // MediaUrl needs HTTP basic auth (account SID and auth token) when the account protects media;
+  // the credentials go only to Twilio's API (TWILIO_API_URL), never to a host a payload names.
+  async downloadMedia(ctx, cfg, media, limits) {
+    const url = mediaUrl(media.url, "Twilio");
+    const api = `${ctx.baseUrl.replace(/\/+$/, "")}/`;
+    const headers: Record<string, string> =
+      cfg.accountSid && url.startsWith(api)
+        ? { authorization: `Basic ${btoa(`${cfg.accountSid}:${cfg.authToken}`)}` }
+        : {};
+    return fetchMedia(ctx.fetch, url, headers, limits, media, describeWith(twilioErrorAnswer));
   },
 };

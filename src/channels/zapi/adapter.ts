@@ -10,6 +10,7 @@ import {
   unknownContentKey,
   unsupported,
 } from "../inbound";
+import { fetchMedia, mediaUrl } from "../media";
 import { parseJson, parseValue } from "../parse";
 import type { ChannelSettings } from "../settings";
 import type { ChannelAdapter, DeliveryStatus, InboundEvent, OutboundMessage, Recipient, Sender } from "../types";
@@ -94,7 +95,12 @@ const contentReaders: readonly ContentReader<ZapiReceived>[] = [
   }),
   contentReader("audio", zapiAudio, (audio) => ({
     type: "audio",
-    media: { url: audio.audioUrl, mimeType: blank(audio.mimeType), voice: audio.ptt ?? undefined },
+    media: {
+      url: audio.audioUrl,
+      mimeType: blank(audio.mimeType),
+      voice: audio.ptt ?? undefined,
+      ...(typeof audio.seconds === "number" ? { durationSeconds: audio.seconds } : {}),
+    },
   })),
   contentReader("video", zapiVideo, (video) => {
     const caption = blank(video.caption);
@@ -283,5 +289,10 @@ export const zapiAdapter: ChannelAdapter<ZapiConfig> = {
       { describe: describeWith(zapiErrorAnswer) },
     );
     return { providerMessageId: await acceptedMessageId("Z-API", response, zapiSendAnswer) };
+  },
+
+  // Z-API hands over a public (temporary) file URL such as audioUrl: a plain GET, no credentials.
+  async downloadMedia(ctx, _cfg, media, limits) {
+    return fetchMedia(ctx.fetch, mediaUrl(media.url, "Z-API"), {}, limits, media);
   },
 };

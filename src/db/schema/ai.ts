@@ -91,6 +91,8 @@ export const handoffReasons = [
   "not_configured",
   "human_replied",
   "taken_by_agent",
+  /** A voice note could not be transcribed (too large or long, or the download or model failed for good). */
+  "transcription_failed",
 ] as const;
 export type HandoffReason = (typeof handoffReasons)[number];
 
@@ -141,6 +143,8 @@ export const aiUsage = pgTable(
     model: text().notNull(),
     promptTokens: integer().notNull().default(0),
     completionTokens: integer().notNull().default(0),
+    /** Seconds of audio of a transcription, which is priced by the minute. */
+    audioSeconds: numeric({ precision: 12, scale: 3, mode: "number" }),
     costUsd: numeric({ precision: 14, scale: 8, mode: "number" }).notNull().default(0),
     createdAt: createdAt(),
   },

@@ -248,6 +248,8 @@ export const ticketHistoryActions = [
   "ai_failed",
   "ai_enabled",
   "ai_disabled",
+  /** A voice note got no transcript: over the size or duration limit, or the download or model failed for good. */
+  "transcription_failed",
 ] as const;
 export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
 

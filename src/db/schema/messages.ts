@@ -18,7 +18,19 @@ export type MessageMedia = {
   caption?: string;
   filename?: string;
   sizeBytes?: number;
+  /** Voice note (push-to-talk) rather than an audio file. */
+  voice?: boolean;
+  /** Length of an audio or video, where the provider reports it. */
+  durationSeconds?: number;
 };
+
+/**
+ * Where the transcription of an inbound audio message stands: pending (message.transcribe is
+ * queued), done, or why there is none (too large or too long for the limits, the download or the
+ * model failed for good, no model access).
+ */
+export const transcriptStatuses = ["pending", "done", "too_large", "too_long", "failed", "not_configured"] as const;
+export type TranscriptStatus = (typeof transcriptStatuses)[number];
 
 export const messages = pgTable(
   "messages",
@@ -38,6 +50,9 @@ export const messages = pgTable(
     media: jsonb().$type<MessageMedia>(),
     /** Type-specific content: location, contact cards, interactive reply, template. */
     content: jsonb().$type<Record<string, unknown>>(),
+    /** What an inbound voice note says (message.transcribe): the bot reads it as the message's text. */
+    transcript: text(),
+    transcriptStatus: text().$type<TranscriptStatus>(),
     providerMessageId: text(),
     status: text().$type<MessageStatus>().notNull(),
     error: jsonb().$type<{ code?: string; message: string }>(),
