@@ -193,7 +193,8 @@ describe("AI reply loop", () => {
     // A new message within the reopen window reopens the ticket, and the bot (never handed off) answers.
     await bot.send("ah, mais uma coisa");
     expect((await detail(bot.tenant.token, ticketId)).status).toBe("open");
-    expect(await bot.model.requests()).toHaveLength(2);
+    // The reply, the insights the resolve asked for, and the reply after the reopen.
+    expect(await bot.model.requests()).toHaveLength(3);
   });
 
   it("stops when a person answers the customer themselves", async () => {
@@ -224,7 +225,7 @@ describe("AI usage, budget and lead rules", () => {
     const byPurpose = await call(`/api/ai/usage?groupBy=purpose`, { token });
     expect(byPurpose.status, byPurpose.text).toBe(200);
     // gpt-4o-mini at $0.15 / $0.60 per million tokens.
-    const total = { calls: 2, promptTokens: 1300, completionTokens: 600, costUsd: 0.000555 };
+    const total = { calls: 2, promptTokens: 1300, completionTokens: 600, audioSeconds: 0, costUsd: 0.000555 };
     expect(byPurpose.body.total).toEqual(total);
     expect(byPurpose.body.groups).toEqual([{ key: "reply", ...total }]);
     expect((await call(`/api/ai/usage?groupBy=model`, { token })).body.groups).toEqual([

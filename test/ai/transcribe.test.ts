@@ -3,13 +3,24 @@
 // the model fake's /audio/transcriptions, the transcript in the API, then the bot's reply.
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { outbox } from "@/db/schema";
+import { messages, outbox } from "@/db/schema";
 import { botMessages, usageRows } from "../support/ai";
 import { withDb } from "../support/db";
 import { call, runScheduled } from "../support/http";
 import { fakeRequests } from "../support/provider";
 import { makeDue } from "../support/scenario";
 import { AUDIO, audioMessages, providers, transcribeJobs, voiceChannel } from "../support/voice";
+
+const outboundCount = (organizationId: string) =>
+  withDb(
+    async (db) =>
+      (
+        await db
+          .select({ id: messages.id })
+          .from(messages)
+          .where(and(eq(messages.organizationId, organizationId), eq(messages.direction, "outbound")))
+      ).length,
+  );
 
 type History = { action: string; actorType: string; changes: Record<string, { before: unknown; after: unknown }> };
 
@@ -95,8 +106,9 @@ describe("message.transcribe", () => {
     expect(jobs.map((j) => j.status)).toEqual(["done"]);
     expect(await fakeRequests(voice.transcriptionPath)).toHaveLength(1);
     expect((await usageRows(voice.tenant.organizationId)).filter((u) => u.purpose === "transcribe")).toHaveLength(1);
-    // No agent on the channel: a transcript for the people, no reply.
-    expect(await voice.model.requests()).toHaveLength(0);
+    // No agent on the channel: a transcript for the people, no reply (and no reply call billed).
+    expect((await usageRows(voice.tenant.organizationId)).filter((u) => u.purpose === "reply")).toHaveLength(0);
+    expect(await outboundCount(voice.tenant.organizationId)).toBe(0);
   });
 });
 
