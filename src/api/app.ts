@@ -7,6 +7,7 @@ import { registerContactRoutes } from "@/contacts/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
+import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
@@ -46,6 +47,7 @@ export function createApiApp(): App {
   registerMessageRoutes(app);
   registerAgentRoutes(app);
   registerAiRoutes(app);
+  registerKnowledgeRoutes(app);
   registerIntegrationRoutes(app);
   registerJobRoutes(app);
   registerWebhookEventRoutes(app);

@@ -66,6 +66,9 @@ export const envSchema = z.object({
   TRANSCRIBE_MAX_SECONDS: z.coerce.number().positive().default(600),
   /** The model that reads a ticket for its insights (sentiment, intent, category, urgency, churn risk). */
   OPENAI_INSIGHTS_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  /** The knowledge base: the embedding model, and the cosine similarity under which a passage is left out of a prompt. */
+  OPENAI_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  KNOWLEDGE_MIN_SCORE: z.coerce.number().min(-1).max(1).default(0.2),
 });
 
 export type Env = z.infer<typeof envSchema>;

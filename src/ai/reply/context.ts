@@ -1,9 +1,9 @@
 import { and, desc, eq, gt, lte, or } from "drizzle-orm";
 import { channels, contacts, messages, organizations } from "@/db/schema";
+import type { KnowledgeChunk } from "@/knowledge/retrieve";
 import { answeredForTicket } from "@/leads/answers";
 import type { Executor } from "@/platform/db";
 import type { MessageRow } from "@/tickets/schemas";
-import { type KnowledgeChunk, retrieveKnowledge } from "../knowledge";
 import type { Turn } from "./claim";
 
 /** Everything one reply is written from. */
@@ -15,6 +15,7 @@ export type ReplyContext = {
   history: MessageRow[];
   /** The inbound messages this reply answers (since the last reply, up to the turn's newest). */
   unanswered: MessageRow[];
+  /** Filled by the reply once it knows it will call the model (retrieval costs an embedding). */
   knowledge: KnowledgeChunk[];
   /** The engineering team's answers to this ticket's technical questions. */
   answers: { question: string; answer: string | null }[];
@@ -72,20 +73,13 @@ export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyC
       .orderBy(messages.id),
     answeredForTicket(db, ticket.id),
   ]);
-  const knowledge = agent.knowledge
-    ? await retrieveKnowledge(db, {
-        organizationId: ticket.organizationId,
-        text: unanswered.map(messageText).join("\n"),
-        limit: 5,
-      })
-    : [];
   return {
     organizationName: org?.name ?? "",
     channelType: channel?.type ?? null,
     contact: contact ?? { name: null, phone: null, email: null },
     history: asSeen(recent.reverse(), unanswered),
     unanswered,
-    knowledge,
+    knowledge: [],
     answers,
   };
 }

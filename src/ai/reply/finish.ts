@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { aiTicketState } from "@/db/schema";
 import { enqueue, type NewJob, type QueuedJob } from "@/jobs/outbox";
+import type { KnowledgeChunk } from "@/knowledge/retrieve";
 import { queueOutbound } from "@/outbound/queue";
 import type { Database } from "@/platform/db";
 import type { Env } from "@/platform/env";
@@ -32,6 +33,7 @@ export async function finishTurn(
   jobId: string,
   outcome: Outcome,
   lead: LeadOutput | null | undefined,
+  sources: KnowledgeChunk[] = [],
 ): Promise<Finished> {
   const { agent, coverUpTo } = turn;
   return db.transaction(async (tx) => {
@@ -57,6 +59,17 @@ export async function finishTurn(
         unsent = error.message;
         break;
       }
+    }
+    if (sent && sources.length) {
+      // The passages the reply was written from, for whoever checks what the bot said and why.
+      const used = sources.map((s) => ({ chunkId: s.id, articleId: s.articleId, title: s.title, score: s.score }));
+      await recordHistory(tx, {
+        organizationId: ticket.organizationId,
+        ticketId: ticket.id,
+        actor: { type: "ai", id: agent.id },
+        action: "ai_knowledge_used",
+        changes: { knowledge: { before: null, after: used } },
+      });
     }
     if (lead) {
       const { organizationId, contactId } = ticket;

@@ -5,6 +5,7 @@ import { defineJob } from "@/jobs/define";
 import { dispatch } from "@/jobs/dispatch";
 import { RetryableJobError } from "@/jobs/errors";
 import type { QueuedJob } from "@/jobs/outbox";
+import { retrieveKnowledge } from "@/knowledge/retrieve";
 import type { Services } from "@/platform/services";
 import { cleanText } from "@/platform/text";
 import { recordHistory } from "@/tickets/history";
@@ -27,6 +28,9 @@ const payload = z.object({ ticketId: z.uuid(), messageId: z.uuid() });
 
 /** A job that comes a moment early (QStash's delay is in whole seconds) waits here rather than a retry away. */
 const MAX_INLINE_WAIT_S = 2;
+
+/** Knowledge-base passages in a reply's prompt: about 1,000 tokens. */
+const KNOWLEDGE_PASSAGES = 5;
 
 async function claim(services: Services, job: { ticketId: string; messageId: string; jobId: string }) {
   const lease = services.env.OPENAI_TIMEOUT_SECONDS + 60;
@@ -71,6 +75,15 @@ async function reply(services: Services, turn: Turn, jobId: string) {
     const outcome: Outcome = { ...known, texts: [handoffText(language)], handoff: rule ?? "not_configured" };
     return finishTurn(db, env, turn, jobId, outcome, null);
   }
+  if (turn.agent.knowledge) {
+    context.knowledge = await retrieveKnowledge(services, connection, {
+      organizationId: turn.ticket.organizationId,
+      ticketId: turn.ticket.id,
+      agentId: turn.agent.id,
+      text: texts.join("\n"),
+      limit: KNOWLEDGE_PASSAGES,
+    });
+  }
   const { output } = await structuredCall(services, connection, {
     organizationId: turn.ticket.organizationId,
     ticketId: turn.ticket.id,
@@ -82,7 +95,7 @@ async function reply(services: Services, turn: Turn, jobId: string) {
     schema: replyOutput,
     schemaName: "reply",
   });
-  return finishTurn(db, env, turn, jobId, decide(output, known, language), output.lead);
+  return finishTurn(db, env, turn, jobId, decide(output, known, language), output.lead, context.knowledge);
 }
 
 /**

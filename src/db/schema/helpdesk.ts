@@ -250,6 +250,8 @@ export const ticketHistoryActions = [
   "ai_disabled",
   /** A voice note got no transcript: over the size or duration limit, or the download or model failed for good. */
   "transcription_failed",
+  /** The knowledge-base passages a reply of the bot was written from. */
+  "ai_knowledge_used",
 ] as const;
 export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
 
