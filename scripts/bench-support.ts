@@ -67,7 +67,10 @@ export async function benchDatabase(prefix: string): Promise<{ name: string; url
 }
 
 /** The gateway under `wrangler dev` on the database, with fresh secrets and no rate limits in the way. */
-export async function startGateway(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+export async function startGateway(
+  databaseUrl: string,
+  vars: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = startWorker(["--config", "wrangler.toml"], port, {
     DATABASE_URL: databaseUrl,
@@ -79,6 +82,7 @@ export async function startGateway(databaseUrl: string): Promise<{ url: string; 
     WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
     API_RATE_LIMIT_PER_MINUTE: "100000000",
     REGISTER_MAX_PER_IP: "1000",
+    ...vars,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/api/health`, child);

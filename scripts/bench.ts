@@ -178,6 +178,10 @@ try {
   await database.drop();
 }
 
+// The AI agent's figures (reply overhead, knowledge retrieval) against baselines of their own run.
+const ai = spawn(process.execPath, [path.join(root, "scripts", "bench-ai.ts")], { stdio: "inherit" });
+await new Promise((resolve) => ai.on("exit", resolve));
+
 console.log("\nbundle sizes:");
 const build = spawn(process.execPath, [path.join(root, "scripts", "build.ts")], { stdio: "inherit" });
 await new Promise((resolve) => build.on("exit", resolve));
