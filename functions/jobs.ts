@@ -8,6 +8,7 @@ import { knowledgeEmbedJob } from "@/knowledge/job";
 import { chatwootSyncJob } from "@/leads/chatwoot-sync";
 import { pipeRunDealJobDefinition } from "@/leads/piperun-job";
 import { deliverEventJob } from "@/notify/job";
+import { slackNotifyJob } from "@/notify/slack-job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
@@ -25,6 +26,7 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     transcribeJob,
     ticketInsightsJob,
     knowledgeEmbedJob,
+    slackNotifyJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 

@@ -1,10 +1,20 @@
 import { and, eq, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { type ActorType, integrations, type LeadTemperature, leads, leadTemperatureChanges } from "@/db/schema";
+import {
+  type ActorType,
+  contacts,
+  integrations,
+  type LeadTemperature,
+  leads,
+  leadTemperatureChanges,
+  tickets,
+} from "@/db/schema";
 import type { NewJob } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
 import { subscribed } from "@/notify/settings";
+import { slackJob } from "@/notify/slack-job";
 import type { Executor } from "@/platform/db";
+import { maskPhone } from "@/platform/logger";
 import { pipeRunDealJob } from "./piperun-job";
 
 export type LeadRow = typeof leads.$inferSelect;
@@ -134,5 +144,31 @@ async function hotLeadJobs(tx: Executor, lead: LeadRow, changeId: string, actor:
     jobs.push(eventJob(lead.organizationId, "lead.hot", data, changeId));
   }
   if (await connected(tx, lead.organizationId, "piperun")) jobs.push(pipeRunDealJob(lead));
+  if (await connected(tx, lead.organizationId, "slack")) {
+    jobs.push(slackJob(lead.organizationId, `lead.hot:${changeId}`, await hotLeadText(tx, lead, actor)));
+  }
   return jobs;
+}
+
+/** The Slack alert of a hot lead: who, what they want, where to find them (the phone masked). */
+async function hotLeadText(tx: Executor, lead: LeadRow, actor: LeadActor): Promise<string> {
+  const ticketId = actor.ticketId ?? lead.ticketId;
+  const [contact] = await tx
+    .select({ phone: contacts.phone, name: contacts.name })
+    .from(contacts)
+    .where(eq(contacts.id, lead.contactId));
+  const [ticket] = ticketId
+    ? await tx.select({ number: tickets.number }).from(tickets).where(eq(tickets.id, ticketId))
+    : [];
+  const who = lead.name ?? contact?.name ?? "Lead";
+  const facts = [
+    lead.interest && `interesse: ${lead.interest}`,
+    lead.quantity && `quantidade: ${lead.quantity}`,
+    lead.urgency && `urgência: ${lead.urgency}`,
+    `score ${lead.score ?? 0}`,
+  ].filter(Boolean);
+  const where = [contact?.phone && `contato ${maskPhone(contact.phone)}`, ticket && `ticket #${ticket.number}`].filter(
+    Boolean,
+  );
+  return `:fire: Lead quente: ${who}${lead.company ? ` (${lead.company})` : ""}. ${facts.join(", ")}.${where.length ? ` ${where.join(", ")}.` : ""}`;
 }

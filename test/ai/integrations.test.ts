@@ -23,6 +23,7 @@ describe("integrations", () => {
       expect.objectContaining({ provider: "openai", configured: false, source: null, secrets: { apiKey: false } }),
       expect.objectContaining({ provider: "chatwoot", configured: false, secrets: { apiAccessToken: false } }),
       expect.objectContaining({ provider: "piperun", configured: false, secrets: { apiToken: false } }),
+      expect.objectContaining({ provider: "slack", configured: false, secrets: { webhookUrl: false } }),
     ]);
 
     const put = await call("/api/integrations/openai", {

@@ -1,5 +1,6 @@
 // Loopback fakes of the CRMs (served by fakes.ts): Chatwoot's application API under
 // /chatwoot/<scope>/api/v1/accounts/<id>/..., PipeRun's API under /piperun/<scope>/v1/...
+// Slack's incoming webhooks under /slack/<scope>/services/...
 // Shaped like the real answers; a token "bad-token" is refused (401) the way they refuse it.
 
 export const REFUSED_CRM_TOKEN = "bad-token";
@@ -53,6 +54,13 @@ function piperun(path: string, method: string, headers: Record<string, string>) 
   return { status: 404, body: { success: false, message: `no piperun fake for ${method} ${route}` } };
 }
 
+/** Slack incoming webhooks under /slack/<scope>/services/...: "ok", or no_service for a revoked one. */
+function slack(path: string, method: string) {
+  if (method !== "POST") return { status: 405, body: "invalid_method" };
+  if (path.includes("/revoked")) return { status: 404, body: "no_service" };
+  return { status: 200, body: "ok" };
+}
+
 export function crmAnswer(
   path: string,
   method: string,
@@ -60,5 +68,6 @@ export function crmAnswer(
 ): { status: number; body: unknown } | undefined {
   if (path.startsWith("/chatwoot/")) return chatwoot(path, method, headers);
   if (path.startsWith("/piperun/")) return piperun(path, method, headers);
+  if (path.startsWith("/slack/")) return slack(path, method);
   return undefined;
 }
