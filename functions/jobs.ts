@@ -12,6 +12,7 @@ import { slackNotifyJob } from "@/notify/slack-job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
+import { placeCallJob } from "@/voice/place/job";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
@@ -27,6 +28,7 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     ticketInsightsJob,
     knowledgeEmbedJob,
     slackNotifyJob,
+    placeCallJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 

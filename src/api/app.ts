@@ -2,8 +2,12 @@ import { registerAgentRoutes } from "@/agents/routes";
 import { registerAiRoutes } from "@/ai/routes";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
+import { registerBlocklistRoutes } from "@/blocklist/routes";
+import { registerCallAnalytics } from "@/calls/analytics";
+import { registerCallRoutes } from "@/calls/routes";
 import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
+import { registerContactTimeline } from "@/contacts/timeline";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
@@ -56,6 +60,12 @@ export function createApiApp(): App {
   registerTagRoutes(app);
   registerLeadRoutes(app);
   registerTechnicalQuestionRoutes(app);
+  // Calls: outbound calls, the calls list, analytics (before /api/calls/{id}), the blocklist, a
+  // contact's timeline of messages and calls.
+  registerCallAnalytics(app);
+  registerCallRoutes(app);
+  registerBlocklistRoutes(app);
+  registerContactTimeline(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { isBlocked } from "@/blocklist/check";
 import { adapterFor, serviceWindowApplies } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";
 import { channels, contacts, messages, tickets } from "@/db/schema";
@@ -42,6 +43,9 @@ export async function queueOutbound(
   if (!channel || !adapter) throw new ApiError("CONFLICT", "The ticket has no channel to answer on.");
   if (!channel.active) throw new ApiError("CONFLICT", "The ticket's channel is inactive.");
   const [contact] = await tx.select().from(contacts).where(eq(contacts.id, ticket.contactId));
+  if (contact?.phone && (await isBlocked(tx, ticket.organizationId, contact.phone))) {
+    throw new ApiError("BLOCKED_NUMBER", "The contact's number is on the organization's blocklist.");
+  }
   if (request.type === "template" && contact?.optOut) {
     throw new ApiError("CONFLICT", "The contact opted out; proactive (template) messages are not sent to them.");
   }

@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import * as z from "zod";
+import { isBlocked } from "@/blocklist/check";
 import { ProviderError } from "@/channels/http";
 import { bindChannel, type ChannelBinding } from "@/channels/registry";
 import { type ChannelRow, openCredentials } from "@/channels/secrets";
@@ -91,6 +92,14 @@ export const sendMessageJob = defineJob({
         code: binding.code,
       });
       throw new PermanentJobError(binding.message);
+    }
+    if (contact.phone && (await isBlocked(db, message.organizationId, contact.phone))) {
+      // Blocked after the message was queued: it is not sent.
+      await db
+        .update(messages)
+        .set({ status: "failed", error: { code: "blocked_number", message: "the number was blocked before sending" } })
+        .where(queued);
+      return { failed: "blocked_number" };
     }
     const bound = binding.channel;
     const adapter = bound.adapter;
