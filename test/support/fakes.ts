@@ -107,7 +107,13 @@ function providerAnswer(path: string, body: string): { status: number; body: unk
     const params = new URLSearchParams(body);
     return {
       status: 201,
-      body: { sid: nextId("SMfake"), status: "queued", to: params.get("To"), from: params.get("From") },
+      // The Calls API answers a Call resource (CA...), the Messages API a Message (SM...).
+      body: {
+        sid: nextId(path.endsWith("/Calls.json") ? "CAfake" : "SMfake"),
+        status: "queued",
+        to: params.get("To"),
+        from: params.get("From"),
+      },
     };
   }
   if (path.startsWith("/telegram/")) {
