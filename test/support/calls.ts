@@ -81,13 +81,12 @@ export const placeJobOf = (callId: string) =>
   });
 
 /**
- * Delivers a call's call.place job again, as a QStash redelivery would after the first answer was
- * lost: the job row is runnable again, so the handler itself must find the call placed.
+ * Delivers a job (again), as a QStash redelivery would after the first answer was lost: the row is
+ * made runnable, so the handler itself must find its work done.
  */
-export async function redeliverPlaceJob(callId: string, options: CallOptions = {}) {
-  const job = await placeJobOf(callId);
+export async function deliverJob(job: typeof outbox.$inferSelect, options: CallOptions = {}) {
   await withDb((db) => db.update(outbox).set({ status: "pending", lockedUntil: null }).where(eq(outbox.id, job.id)));
-  const path = "/jobs/call.place";
+  const path = `/jobs/${job.name}`;
   const body = JSON.stringify({ jobId: job.id, payload: job.payload });
   return call(path, {
     ...options,
@@ -99,6 +98,9 @@ export async function redeliverPlaceJob(callId: string, options: CallOptions = {
     },
   });
 }
+
+export const redeliverPlaceJob = async (callId: string, options: CallOptions = {}) =>
+  deliverJob(await placeJobOf(callId), options);
 
 /** What Twilio posts to a placed call's Url when the callee answers, signed like Twilio signs it. */
 export async function postOutboundTwiml(

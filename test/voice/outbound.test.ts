@@ -509,3 +509,31 @@ describe("the provider's callbacks find the placed call", () => {
     ).toBe(1);
   });
 });
+
+describe("GET /api/health voice", () => {
+  it("reports voice channels per type, where provider calls go and the sandbox, without secrets", async () => {
+    const tenant = await createTenant();
+    const before = (await call("/api/health")).body.voice;
+    const retell = await retellChannel(tenant.token);
+    const res = await call("/api/health", { env: { TWILIO_API_URL: "", SANDBOX: "true" } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.voice).toMatchObject({
+      sandbox: true,
+      providers: {
+        twilio_voice: { apiUrl: "default" },
+        retell: { apiUrl: "default" },
+        elevenlabs: { apiUrl: "none" },
+      },
+    });
+    // Other test files create channels meanwhile: at least this one more.
+    expect(res.body.voice.providers.retell.channels).toBeGreaterThanOrEqual(before.providers.retell.channels + 1);
+    expect(res.body.voice.providers.retell.active).toBeLessThanOrEqual(res.body.voice.providers.retell.channels);
+    const overridden = await call("/api/health", { env: retell.env });
+    expect(overridden.body.voice).toMatchObject({
+      sandbox: false,
+      providers: { twilio_voice: { apiUrl: "overridden" }, retell: { apiUrl: "overridden" } },
+    });
+    expect(res.text).not.toContain(retell.config.apiKey);
+    expect(overridden.text).not.toContain("127.0.0.1");
+  });
+});
