@@ -89,40 +89,31 @@ Rates are fractions from 0 to 1, null when nothing is counted.`,
   responses: { 200: jsonContent(analyticsSchema, "The figures.") },
 });
 
-type Sums = {
-  calls: number;
+/** The sums every figure is folded from; each adds up across statuses, directions and groups. */
+const additive = [
+  "calls",
+  "answered",
+  "missed",
+  "abandoned",
+  "queuedInbound",
+  "waitSum",
+  "waitCount",
+  "talkSum",
+  "talkCount",
+  "handleSum",
+  "aiAnalyzed",
+  "aiSuccessful",
+] as const;
+
+type Sums = Record<(typeof additive)[number], number> & {
   byStatus: Record<string, number>;
   byDirection: { inbound: number; outbound: number };
-  answered: number;
-  missed: number;
-  abandoned: number;
-  queuedInbound: number;
-  waitSum: number;
-  waitCount: number;
-  talkSum: number;
-  talkCount: number;
-  handleSum: number;
-  handleCount: number;
-  aiAnalyzed: number;
-  aiSuccessful: number;
 };
 
 const emptySums = (): Sums => ({
-  calls: 0,
+  ...(Object.fromEntries(additive.map((k) => [k, 0])) as Record<(typeof additive)[number], number>),
   byStatus: Object.fromEntries(callStatuses.map((s) => [s, 0])),
   byDirection: { inbound: 0, outbound: 0 },
-  answered: 0,
-  missed: 0,
-  abandoned: 0,
-  queuedInbound: 0,
-  waitSum: 0,
-  waitCount: 0,
-  talkSum: 0,
-  talkCount: 0,
-  handleSum: 0,
-  handleCount: 0,
-  aiAnalyzed: 0,
-  aiSuccessful: 0,
 });
 
 const ratio = (part: number, whole: number, digits = 4) =>
@@ -140,7 +131,8 @@ function figures(s: Sums): Figures {
     abandonmentRate: ratio(s.abandoned, s.queuedInbound),
     averageWaitSeconds: ratio(s.waitSum, s.waitCount, 2),
     averageTalkSeconds: ratio(s.talkSum, s.talkCount, 2),
-    averageHandleSeconds: ratio(s.handleSum, s.handleCount, 2),
+    // Handle time exists exactly where talk time does.
+    averageHandleSeconds: ratio(s.handleSum, s.talkCount, 2),
     aiAnalyzed: s.aiAnalyzed,
     aiSuccessful: s.aiSuccessful,
     aiSuccessRate: ratio(s.aiSuccessful, s.aiAnalyzed),
@@ -180,22 +172,9 @@ async function sums(db: Executor, organizationId: string, range: { from: Date; t
 }
 
 function add(into: Sums, row: Awaited<ReturnType<typeof sums>>[number]) {
-  into.calls += row.calls;
+  for (const key of additive) into[key] += row[key];
   into.byStatus[row.status] = (into.byStatus[row.status] ?? 0) + row.calls;
   into.byDirection[row.direction] += row.calls;
-  into.answered += row.answered;
-  into.missed += row.missed;
-  into.abandoned += row.abandoned;
-  into.queuedInbound += row.queuedInbound;
-  into.waitSum += row.waitSum;
-  into.waitCount += row.waitCount;
-  into.talkSum += row.talkSum;
-  into.talkCount += row.talkCount;
-  into.handleSum += row.handleSum;
-  // Handle time exists exactly where talk time does.
-  into.handleCount += row.talkCount;
-  into.aiAnalyzed += row.aiAnalyzed;
-  into.aiSuccessful += row.aiSuccessful;
 }
 
 /** Names for the agent or channel keys: users and channels of the organization; a voice agent's id stays unnamed. */

@@ -152,22 +152,20 @@ describe("GET /api/calls/{id}", () => {
         recordingChannels: 2,
         durationSeconds: 62,
       });
-      await recordCallEvent(db, {
-        organizationId: tenant.organizationId,
-        callId: seeded.id,
-        kind: "retell.call_ended",
-        key: "ended",
-        payload: { event: "call_ended" },
-        occurredAt: new Date(Date.now() + 1000),
-      });
-      await recordCallEvent(db, {
-        organizationId: tenant.organizationId,
-        callId: seeded.id,
-        kind: "retell.call_started",
-        key: "started",
-        payload: { event: "call_started" },
-        occurredAt: new Date(),
-      });
+      // Recorded out of order: the detail lists them as they happened.
+      for (const [event, offset] of [
+        ["call_ended", 1000],
+        ["call_started", 0],
+      ] as const) {
+        await recordCallEvent(db, {
+          organizationId: tenant.organizationId,
+          callId: seeded.id,
+          kind: `retell.${event}`,
+          key: event,
+          payload: { event },
+          occurredAt: new Date(Date.now() + offset),
+        });
+      }
     });
     const res = await call(`/api/calls/${seeded.id}`, { token: tenant.token });
     expect(res.status, res.text).toBe(200);
