@@ -146,7 +146,7 @@ async function sums(db: Executor, organizationId: string, range: { from: Date; t
     eq(calls.organizationId, organizationId),
     gte(callAt, range.from),
     lt(callAt, range.to),
-    sql`not exists (select 1 from ${callPlacements} where ${callPlacements.callId} = ${calls.id} and ${callPlacements.simulated})`,
+    sql`${callPlacements.simulated} is not true`,
   );
   return db
     .select({
@@ -167,6 +167,7 @@ async function sums(db: Executor, organizationId: string, range: { from: Date; t
       aiSuccessful: sql<number>`count(*) filter (where ${calls.successful})::int`,
     })
     .from(calls)
+    .leftJoin(callPlacements, eq(callPlacements.callId, calls.id))
     .where(where)
     .groupBy(key, calls.status, calls.direction);
 }

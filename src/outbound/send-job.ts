@@ -1,11 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import * as z from "zod";
-import { isBlocked } from "@/blocklist/check";
+import { blockedOn } from "@/blocklist/check";
 import { ProviderError } from "@/channels/http";
 import { bindChannel, type ChannelBinding } from "@/channels/registry";
 import { type ChannelRow, openCredentials } from "@/channels/secrets";
 import type { OutboundMessage, Recipient } from "@/channels/types";
-import { channels, contactIdentities, contacts, messages } from "@/db/schema";
+import { blockedNumbers, channels, contactIdentities, contacts, messages } from "@/db/schema";
 import { defineJob } from "@/jobs/define";
 import { PermanentJobError, RetryableJobError } from "@/jobs/errors";
 import { applyPendingStatuses } from "@/messages/statuses";
@@ -63,13 +63,19 @@ export const sendMessageJob = defineJob({
   payload: z.object({ messageId: z.uuid() }),
   async handle({ db, env, log }, { messageId }) {
     const [row] = await db
-      .select({ message: messages, channel: channels, contact: contacts })
+      .select({
+        message: messages,
+        channel: channels,
+        contact: contacts,
+        blockedId: blockedNumbers.id,
+      })
       .from(messages)
       .innerJoin(contacts, eq(contacts.id, messages.contactId))
       .leftJoin(channels, eq(channels.id, messages.channelId))
+      .leftJoin(blockedNumbers, blockedOn(messages.organizationId, contacts.phone))
       .where(eq(messages.id, messageId));
     if (!row) throw new PermanentJobError(`message ${messageId} does not exist`);
-    const { message, channel, contact } = row;
+    const { message, channel, contact, blockedId } = row;
     // Sendable: queued, or failed before any provider saw it (an earlier job gave up retrying, or the
     // channel's credentials were broken) and an admin retried the dead job. A message the provider
     // refused or already took is never sent again.
@@ -93,7 +99,7 @@ export const sendMessageJob = defineJob({
       });
       throw new PermanentJobError(binding.message);
     }
-    if (contact.phone && (await isBlocked(db, message.organizationId, contact.phone))) {
+    if (blockedId) {
       // Blocked after the message was queued: it is not sent.
       await db
         .update(messages)
