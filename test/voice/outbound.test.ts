@@ -335,6 +335,26 @@ describe("call.place", () => {
     expect((await callRow(res.body.id))?.call.providerCallId).toMatch(/^CAfake/);
   });
 
+  it("fails the call when the job gives up after all its attempts", async () => {
+    const tenant = await createTenant();
+    const { channel, callsPrefix } = await twilioVoiceChannel(tenant.token);
+    // Three answers per attempt (two retried in place), six attempts.
+    await scriptFake(
+      callsPrefix,
+      Array.from({ length: 18 }, () => unavailable()),
+    );
+    const res = await placeCall(tenant.token, { channelId: channel.id, to: brMobile() });
+    for (let i = 0; i < 5; i++) {
+      await makeDue(tenant.organizationId);
+      await runScheduled();
+    }
+    expect(await placeJobOf(res.body.id)).toMatchObject({ status: "dead", attempts: 6 });
+    const row = await callRow(res.body.id);
+    expect(row?.call).toMatchObject({ status: "failed", disconnectionReason: "gave_up" });
+    expect(row?.placement?.error?.message).toContain("Service Unavailable");
+    expect(await fakeRequests(callsPrefix)).toHaveLength(18);
+  });
+
   it("fails a call Twilio refuses, without retrying", async () => {
     const tenant = await createTenant();
     const { channel, callsPrefix } = await twilioVoiceChannel(tenant.token);
