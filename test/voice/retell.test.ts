@@ -124,6 +124,24 @@ describe("Retell webhook", () => {
     expect(await webhookStatuses(channel.id)).toEqual(["stored", "duplicate"]);
   });
 
+  it("stores five concurrent deliveries of one event once", async () => {
+    const { tenant, channel, apiKey } = await setup();
+    const events = retellLifecycle(retellCall());
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => postRetell(channel.id, apiKey, events.call_analyzed)),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers.map((a) => a.body.status).sort()).toEqual([
+      "duplicate",
+      "duplicate",
+      "duplicate",
+      "duplicate",
+      "stored",
+    ]);
+    expect(new Set(answers.map((a) => a.body.callId)).size).toBe(1);
+    expect(await voiceCounts(tenant.organizationId, channel.id)).toEqual({ calls: 1, callEvents: 1, webhookEvents: 5 });
+  });
+
   it.each([
     ["another key", { key: "key_wrong" }],
     ["no signature", { key: null }],

@@ -127,6 +127,21 @@ describe("custom webhooks", () => {
     expect(stored[0]?.payload).toEqual({ note: "first" });
   });
 
+  it("stores five concurrent deliveries of one event once", async () => {
+    const { tenant, post } = await setup();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post({ id: "burst-1", event: "x" })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers.map((a) => a.body.status).sort()).toEqual([
+      "duplicate",
+      "duplicate",
+      "duplicate",
+      "duplicate",
+      "stored",
+    ]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(await storedEvents(tenant.organizationId)).toHaveLength(1);
+  });
+
   it("keeps two hooks' events apart even when their ids are equal, and an older redelivery after newer ones is still a duplicate", async () => {
     const a = await setup("CRM");
     const other = await call("/api/custom-webhooks", { token: a.tenant.token, json: { name: "Dialer" } });
