@@ -34,9 +34,3 @@ export async function verifyTimestampedHmac(
   const matches = await Promise.all(signatures.map((signature) => timingSafeEqual(signature, expected)));
   return matches.includes(true);
 }
-
-/** The header value a sender computes: what the README's openssl example and the tests produce. */
-export async function signTimestampedHmac(secret: string, body: string, scheme: string, now = new Date()) {
-  const t = Math.floor(now.getTime() / 1000);
-  return `t=${t},${scheme}=${await hmacSha256Hex(secret, `${t}.${body}`)}`;
-}

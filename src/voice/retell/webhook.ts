@@ -65,7 +65,7 @@ const noAnswer = new Set(["dial_no_answer"]);
  * disconnection reason (busy, no answer); one that ended after connecting completed, whatever
  * hung up. Every event of a call carries the same status and reason, so they all agree.
  */
-export function retellStatus(call: Pick<RetellCall, "call_status" | "disconnection_reason">): CallStatus {
+function retellStatus(call: Pick<RetellCall, "call_status" | "disconnection_reason">): CallStatus {
   const reason = call.disconnection_reason ?? "";
   if (busy.has(reason)) return "busy";
   if (noAnswer.has(reason)) return "no-answer";
@@ -98,7 +98,7 @@ function sentiment(value: string | null | undefined): string | undefined {
   return present(value)?.toLowerCase();
 }
 
-export function retellCallEvent(event: string, call: RetellCall): CallEvent {
+function retellCallEvent(event: string, call: RetellCall): CallEvent {
   const direction = call.direction ?? "inbound";
   const status = retellStatus(call);
   const startedAt = toDate(call.start_timestamp);
