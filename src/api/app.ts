@@ -4,6 +4,7 @@ import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
 import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
+import { registerCustomWebhookRoutes } from "@/custom-webhooks/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
@@ -20,6 +21,7 @@ import { registerMessageRoutes } from "@/tickets/messages";
 import { registerTicketRoutes } from "@/tickets/routes";
 import { registerTicketStats } from "@/tickets/stats";
 import { registerUserRoutes } from "@/users/routes";
+import { registerRetellAgentRoutes } from "@/voice/retell/agent-routes";
 import { registerWebhookEventRoutes } from "@/webhook-events/routes";
 import { registerDocs } from "./docs";
 
@@ -56,6 +58,9 @@ export function createApiApp(): App {
   registerTagRoutes(app);
   registerLeadRoutes(app);
   registerTechnicalQuestionRoutes(app);
+  // Voice agents (Retell) and custom inbound webhooks (issue 7).
+  registerRetellAgentRoutes(app);
+  registerCustomWebhookRoutes(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

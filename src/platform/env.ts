@@ -46,6 +46,8 @@ export const envSchema = z.object({
   TELEGRAM_API_URL: optionalUrl,
   /** BuilderBot's API base; a channel's own apiUrl config wins. */
   BUILDERBOT_API_URL: optionalUrl,
+  /** Retell's REST API (agents, phone calls); default https://api.retellai.com. */
+  RETELL_API_URL: optionalUrl,
   /** Webhook deliveries one channel may make per minute before 429. */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   /** API requests per minute per organization, and per API key within it. */

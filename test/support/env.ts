@@ -20,6 +20,7 @@ export function providerUrls() {
     TWILIO_API_URL: `${fakes}/twilio`,
     TELEGRAM_API_URL: `${fakes}/telegram`,
     BUILDERBOT_API_URL: `${fakes}/builderbot`,
+    RETELL_API_URL: `${fakes}/retell`,
   };
 }
 
