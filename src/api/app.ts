@@ -11,6 +11,7 @@ import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
+import { registerOtpRoutes } from "@/otp/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
@@ -56,6 +57,8 @@ export function createApiApp(): App {
   registerTagRoutes(app);
   registerLeadRoutes(app);
   registerTechnicalQuestionRoutes(app);
+  // One-time codes (issue 11): POST /api/otp, /api/otp/verify, /api/otp/settings.
+  registerOtpRoutes(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {
