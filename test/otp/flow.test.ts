@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { drivers } from "../support/env";
 import { createMember, createTenant } from "../support/fixtures";
-import { call } from "../support/http";
+import { call, runScheduled } from "../support/http";
+import { scriptFake } from "../support/provider";
+import { jobsOf, makeDue } from "../support/scenario";
 import { challengeRow, challengesOf, otpAudit, PHONE, smsTenant, testClock, wrong } from "./support";
 
 afterEach(() => vi.restoreAllMocks());
@@ -147,6 +149,42 @@ describe("one-time codes", () => {
     expect(row).toMatchObject({ sendStatus: "simulated", codeSealed: null, status: "pending" });
     const sent = (await otpAudit(otp.tenant.organizationId)).find((a) => a.action === "otp.sent");
     expect(sent?.metadata).toMatchObject({ outcome: "simulated" });
+  });
+
+  it("retries a send the provider could not take (5xx) with the same code, until it is taken once", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const otp = await smsTenant();
+    await scriptFake(
+      otp.prefix,
+      Array.from({ length: 3 }, () => ({ status: 503, body: { code: 20500, message: "down" } })),
+    );
+    const created = await otp.request({ phone: PHONE, purpose: "login" });
+    expect(created.status, created.text).toBe(201);
+    const waiting = await challengeRow(created.body.id);
+    expect(waiting).toMatchObject({ sendStatus: "queued", sendAttempts: 1 });
+    expect(waiting?.codeSealed, "kept sealed for the retry").toEqual(expect.any(String));
+
+    await makeDue(otp.tenant.organizationId);
+    await runScheduled();
+    // A later sweep finds the job done: nothing is sent again.
+    await makeDue(otp.tenant.organizationId);
+    await runScheduled();
+    const sent = await otp.sent();
+    expect(sent, "three refused tries, then the one Twilio took").toHaveLength(4);
+    const job = (await jobsOf(otp.tenant.organizationId)).find((j) => j.name === "otp.send");
+    expect(job).toMatchObject({ status: "done", attempts: 2 });
+    expect(await challengeRow(created.body.id)).toMatchObject({
+      sendStatus: "sent",
+      codeSealed: null,
+      sendAttempts: 2,
+    });
+    const code = sent.at(-1)?.code as string;
+    expect(
+      sent.every((s) => s.code === code),
+      "every try carries the same code",
+    ).toBe(true);
+    expect((await otp.verify({ id: created.body.id, code })).body).toEqual({ status: "approved" });
+    expect((await otpAudit(otp.tenant.organizationId)).filter((a) => a.action === "otp.sent")).toHaveLength(1);
   });
 
   it("keeps the code out of every log line and masks the phone", async () => {
