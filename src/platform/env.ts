@@ -69,7 +69,7 @@ export const envSchema = z.object({
   /** The knowledge base: the embedding model, and the cosine similarity under which a passage is left out of a prompt. */
   OPENAI_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
   /**
-   * One-time codes, the seed's defaults (organizations may change them, PUT /api/otp/settings):
+   * One-time codes, the seed's defaults (organizations may change them, PATCH /api/otp/settings):
    * lifetime (at most 10 minutes, NIST SP 800-63B), checks per code, sends per phone and purpose
    * in a sliding window, and the deployment's ceiling of sends per organization and clock hour
    * (an organization may lower it, never raise it).
