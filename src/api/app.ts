@@ -12,6 +12,7 @@ import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
+import { registerOtpRoutes } from "@/otp/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
@@ -61,6 +62,8 @@ export function createApiApp(): App {
   // Voice agents (Retell) and custom inbound webhooks (issue 7).
   registerRetellAgentRoutes(app);
   registerCustomWebhookRoutes(app);
+  // One-time codes (issue 11): POST /api/otp, /api/otp/verify, /api/otp/settings.
+  registerOtpRoutes(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

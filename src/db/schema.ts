@@ -7,4 +7,5 @@ export * from "./schema/insights";
 export * from "./schema/knowledge";
 export * from "./schema/messages";
 export * from "./schema/operations";
+export * from "./schema/otp";
 export * from "./schema/retell";
