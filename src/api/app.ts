@@ -8,6 +8,7 @@ import { registerCallRoutes } from "@/calls/routes";
 import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
 import { registerContactTimeline } from "@/contacts/timeline";
+import { registerCustomWebhookRoutes } from "@/custom-webhooks/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
@@ -15,6 +16,7 @@ import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
+import { registerOtpRoutes } from "@/otp/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
@@ -24,6 +26,7 @@ import { registerMessageRoutes } from "@/tickets/messages";
 import { registerTicketRoutes } from "@/tickets/routes";
 import { registerTicketStats } from "@/tickets/stats";
 import { registerUserRoutes } from "@/users/routes";
+import { registerRetellAgentRoutes } from "@/voice/retell/agent-routes";
 import { registerWebhookEventRoutes } from "@/webhook-events/routes";
 import { registerDocs } from "./docs";
 
@@ -60,6 +63,11 @@ export function createApiApp(): App {
   registerTagRoutes(app);
   registerLeadRoutes(app);
   registerTechnicalQuestionRoutes(app);
+  // Voice agents (Retell) and custom inbound webhooks (issue 7).
+  registerRetellAgentRoutes(app);
+  registerCustomWebhookRoutes(app);
+  // One-time codes (issue 11): POST /api/otp, /api/otp/verify, /api/otp/settings.
+  registerOtpRoutes(app);
   // Calls: outbound calls, the calls list, analytics (before /api/calls/{id}), the blocklist, a
   // contact's timeline of messages and calls.
   registerCallAnalytics(app);

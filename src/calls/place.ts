@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import * as z from "zod";
 import { isBlocked } from "@/blocklist/check";
-import { callPlacements, calls, channels, contacts, users } from "@/db/schema";
+import { callPlacements, calls, channels, contacts, retellAgents, users } from "@/db/schema";
 import { enqueue, type QueuedJob } from "@/jobs/outbox";
 import type { Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
@@ -39,6 +39,23 @@ async function agentOf(tx: Transaction, organizationId: string, agentId: string)
 }
 
 /**
+ * The Retell agent a call overrides the number's with: the organization's mirrored agent by its id
+ * or Retell's agent_id, or an agent made in Retell's dashboard (not mirrored: Retell decides). An
+ * agent another organization mirrored is a 404.
+ */
+async function retellAgentOf(tx: Transaction, organizationId: string, agentId: string): Promise<string> {
+  const byId = uuid.safeParse(agentId).success;
+  const rows = await tx
+    .select({ organizationId: retellAgents.organizationId, remoteAgentId: retellAgents.remoteAgentId })
+    .from(retellAgents)
+    .where(byId ? eq(retellAgents.id, agentId) : eq(retellAgents.remoteAgentId, agentId));
+  const mine = rows.find((row) => row.organizationId === organizationId);
+  if (mine) return mine.remoteAgentId;
+  if (byId || rows.length > 0) throw new ApiError("NOT_FOUND", "No such agent in this organization.");
+  return agentId;
+}
+
+/**
  * Checks an outbound call and records it (`queued`, outbound, its contact found or created with
  * messaging's phone rules) with its placement and its call.place job, in the caller's
  * transaction. Refusals: 404 another organization's channel or agent, 422 a channel that does not
@@ -69,6 +86,8 @@ export async function queueCall(
   }
   const agentId =
     channel.type === "twilio_voice" && request.agentId ? await agentOf(tx, organizationId, request.agentId) : null;
+  const providerAgentId =
+    channel.type === "retell" && request.agentId ? await retellAgentOf(tx, organizationId, request.agentId) : null;
   if (await isBlocked(tx, organizationId, to)) {
     throw new ApiError("BLOCKED_NUMBER", "This number is on the organization's blocklist.");
   }
@@ -100,7 +119,7 @@ export async function queueCall(
       toNumber: to,
       agentId,
       // A Retell agent (override_agent_id); none means the channel's default, then the number's own.
-      providerAgentId: channel.type === "retell" ? (request.agentId ?? null) : null,
+      providerAgentId,
       startedAt: new Date(),
       metadata: request.metadata ?? {},
     })

@@ -24,7 +24,7 @@ const placeBody = z
       .openapi({ example: "+5511987654321", description: "Any common format; dialed as E.164." }),
     agentId: z.string().trim().min(1).max(200).optional().openapi({
       description:
-        "twilio_voice: the user (id) the answered call is connected to, at their Twilio Client identity (their user id). retell: the Retell agent (override_agent_id); default: the channel's defaultAgentId, then the number's agent.",
+        "twilio_voice: the user (id) the answered call is connected to, at their Twilio Client identity (their user id). retell: the Retell agent (override_agent_id), by its id in /api/retell/agents or Retell's agent_id; default: the channel's defaultAgentId, then the number's agent.",
     }),
     record: z
       .boolean()

@@ -14,6 +14,7 @@ export const eventTypes = [
   "call.ended",
   "call.analyzed",
   "lead.hot",
+  "custom.received",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -4,7 +4,7 @@
 // status callbacks landing on the row the API created.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { callEvents, callPlacements, calls, contacts, outbox } from "@/db/schema";
+import { callEvents, callPlacements, calls, contacts, outbox, retellAgents } from "@/db/schema";
 import { recordCallEvent, upsertCall } from "@/voice/calls";
 import { nextCallerId } from "@/voice/place/caller-id";
 import { linkProviderCall } from "@/voice/place/link";
@@ -422,6 +422,53 @@ describe("POST /api/calls on a Retell channel", () => {
     expect((await callRow(byDefault.body.id))?.call.providerAgentId).toBe("agent_default");
   });
 
+  it("takes an agent of the organization's Retell mirror by its id, and refuses another organization's (404)", async () => {
+    const tenant = await createTenant();
+    const other = await createTenant();
+    const retell = await retellChannel(tenant.token);
+    const theirs = await retellChannel(other.token);
+    const [mirrored, foreign] = await withDb((db) =>
+      db
+        .insert(retellAgents)
+        .values([
+          {
+            organizationId: tenant.organizationId,
+            channelId: retell.channel.id,
+            remoteAgentId: "agent_mirrored",
+            name: "Sofia",
+            voiceId: "11labs-Adrian",
+          },
+          {
+            organizationId: other.organizationId,
+            channelId: theirs.channel.id,
+            remoteAgentId: "agent_theirs",
+            name: "Leo",
+            voiceId: "11labs-Adrian",
+          },
+        ])
+        .returning(),
+    );
+    await scriptFake(retell.createPrefix, [{ status: 201, body: { call_id: "call_mirrored" } }]);
+    const ok = await placeCall(
+      tenant.token,
+      { channelId: retell.channel.id, to: brMobile(), agentId: mirrored?.id },
+      { env: retell.env },
+    );
+    expect(ok.status, ok.text).toBe(202);
+    expect(JSON.parse((await fakeRequests(retell.createPrefix))[0]?.body ?? "{}").override_agent_id).toBe(
+      "agent_mirrored",
+    );
+    for (const agentId of ["agent_theirs", foreign?.id, crypto.randomUUID()]) {
+      const refused = await placeCall(
+        tenant.token,
+        { channelId: retell.channel.id, to: brMobile(), agentId },
+        { env: retell.env },
+      );
+      expect(refused.status, `${agentId}: ${refused.text}`).toBe(404);
+    }
+    expect(await fakeRequests(retell.createPrefix)).toHaveLength(1);
+  });
+
   it("retries Retell's 5xx and fails the call on a 4xx", async () => {
     const tenant = await createTenant();
     const retell = await retellChannel(tenant.token);
@@ -535,7 +582,7 @@ describe("GET /api/health voice", () => {
     const tenant = await createTenant();
     const before = (await call("/api/health")).body.voice;
     const retell = await retellChannel(tenant.token);
-    const res = await call("/api/health", { env: { TWILIO_API_URL: "", SANDBOX: "true" } });
+    const res = await call("/api/health", { env: { TWILIO_API_URL: "", RETELL_API_URL: "", SANDBOX: "true" } });
     expect(res.status, res.text).toBe(200);
     expect(res.body.voice).toMatchObject({
       sandbox: true,

@@ -2,7 +2,6 @@ import { openCredentials } from "@/channels/secrets";
 import type { channels } from "@/db/schema";
 import type { Env } from "@/platform/env";
 import { type RetellConfig, retellConfig } from "../retell/channel";
-import { RETELL_DEFAULT_API_URL } from "../retell/phone-call";
 import { type TwilioVoiceConfig, twilioVoiceConfig } from "../twilio/channel";
 
 /** Voice channel types that place calls, and the provider name their calls are stored under. */
@@ -13,14 +12,8 @@ export function isDialable(type: string): type is DialableType {
   return Object.hasOwn(dialProviders, type);
 }
 
+/** Twilio's API; TWILIO_API_URL points it at a proxy or a test fake. */
 export const TWILIO_DEFAULT_API_URL = "https://api.twilio.com";
-
-/** Provider API base URLs: production by default, a proxy or a test fake when configured. */
-export function dialBaseUrl(env: Env, type: DialableType): string {
-  return type === "twilio_voice"
-    ? (env.TWILIO_API_URL ?? TWILIO_DEFAULT_API_URL)
-    : (env.RETELL_API_URL ?? RETELL_DEFAULT_API_URL);
-}
 
 export type DialChannel =
   | { type: "twilio_voice"; config: TwilioVoiceConfig }

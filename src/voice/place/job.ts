@@ -7,10 +7,11 @@ import { defineJob } from "@/jobs/define";
 import { PermanentJobError, RetryableJobError } from "@/jobs/errors";
 import type { Database } from "@/platform/db";
 import type { Env } from "@/platform/env";
+import { retellApi } from "../retell/api";
 import { createRetellPhoneCall } from "../retell/phone-call";
 import { createTwilioCall } from "../twilio/calls-api";
 import { nextCallerId } from "./caller-id";
-import { dialBaseUrl, dialChannel, dialProviders } from "./dial";
+import { dialChannel, dialProviders, TWILIO_DEFAULT_API_URL } from "./dial";
 import { isPlaceholder, linkProviderCall, simulatedCallId } from "./link";
 
 export const PLACE_CALL_JOB = "call.place";
@@ -126,19 +127,21 @@ export const placeCallJob = defineJob({
 
     let providerCallId: string;
     try {
-      const ctx = { baseUrl: dialBaseUrl(env, dial.type), fetch };
       providerCallId =
         dial.type === "twilio_voice"
-          ? await createTwilioCall(ctx, {
-              accountSid: dial.config.accountSid,
-              authToken: dial.config.authToken,
-              from,
-              to,
-              ...twilioUrls(env, channel.id, call.id),
-              record: placement.record,
-              machineDetection: placement.machineDetection,
-            })
-          : await createRetellPhoneCall(ctx, dial.config.apiKey, {
+          ? await createTwilioCall(
+              { baseUrl: env.TWILIO_API_URL ?? TWILIO_DEFAULT_API_URL, fetch },
+              {
+                accountSid: dial.config.accountSid,
+                authToken: dial.config.authToken,
+                from,
+                to,
+                ...twilioUrls(env, channel.id, call.id),
+                record: placement.record,
+                machineDetection: placement.machineDetection,
+              },
+            )
+          : await createRetellPhoneCall(retellApi(env, dial.config.apiKey), {
               from,
               to,
               agentId: providerAgentId,
@@ -147,9 +150,9 @@ export const placeCallJob = defineJob({
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       const { status, retryable, retryAfter, code } = error.options;
-      if (status === undefined || code === "accepted_without_id") {
-        // A timeout, a broken connection, or a 2xx without an id: the provider may have taken the
-        // call. Not dialing again; its callbacks (carrying callId) can still link it.
+      if (status === undefined || status < 300) {
+        // A timeout, a broken connection, or a 2xx without a readable id: the provider may have
+        // taken the call. Not dialing again; its callbacks (carrying callId) can still link it.
         const unknown = { code: "outcome_unknown", message: error.message };
         await db.update(callPlacements).set({ error: unknown }).where(eq(callPlacements.callId, call.id));
         log.warn("call placement outcome unknown", { callId, error: error.message });
@@ -163,15 +166,18 @@ export const placeCallJob = defineJob({
       log.warn("outbound call rejected by provider", { callId, code, error: error.message });
       return fail(db, call, { code: code ?? "rejected", message: error.message });
     }
-    await linkProviderCall(db, {
+    const linked = await linkProviderCall(db, {
       organizationId: call.organizationId,
       callId: call.id,
       provider: dialProviders[dial.type],
       providerCallId,
     });
+    // Null: another organization's call already holds this provider id; its callbacks stay there.
+    const conflict = linked ? null : { code: "provider_call_id_taken", message: `${providerCallId} is another call's` };
+    if (conflict) log.error("placed call's provider id belongs to another call", { callId, providerCallId });
     await db
       .update(callPlacements)
-      .set({ placedAt: new Date(), error: null })
+      .set({ placedAt: new Date(), error: conflict })
       .where(eq(callPlacements.callId, call.id));
     return { providerCallId };
   },

@@ -36,7 +36,8 @@ const IDENTITY = new Set([
  * is folded into this one in the same transaction (its events moved, its progress applied with
  * upsertCall's forward-only rules) and removed. A callback arriving meanwhile waits on the row
  * locks and the unique index, then lands on this row. Returns the linked row, or null when this
- * call already carries another provider id (it is left alone).
+ * call already carries another provider id, or another organization's call holds this one (both
+ * are left alone).
  */
 export async function linkProviderCall(
   db: Database,
@@ -55,14 +56,11 @@ export async function linkProviderCall(
       .select()
       .from(calls)
       .where(
-        and(
-          eq(calls.provider, link.provider),
-          eq(calls.providerCallId, link.providerCallId),
-          eq(calls.organizationId, link.organizationId),
-          ne(calls.id, mine.id),
-        ),
+        and(eq(calls.provider, link.provider), eq(calls.providerCallId, link.providerCallId), ne(calls.id, mine.id)),
       )
       .for("update");
+    // Provider ids are unique per provider, not per organization: another tenant's row is never touched.
+    if (theirs && theirs.organizationId !== mine.organizationId) return null;
     if (theirs) {
       // Keys this call already has win; the rest of the other row's events move over.
       await tx

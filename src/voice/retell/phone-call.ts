@@ -1,43 +1,27 @@
+import type { CallCreatePhoneCallParams } from "retell-sdk/resources/call";
 import * as z from "zod";
-import { acceptedMessageId, describeWith, providerFetch } from "@/channels/http";
-
-export const RETELL_DEFAULT_API_URL = "https://api.retellai.com";
-
-/** Retell's errors read loosely: its answers carry `message` or `error_message`. */
-const retellError = z
-  .looseObject({ message: z.unknown().optional(), error_message: z.unknown().optional(), code: z.unknown().optional() })
-  .transform((answer) => {
-    const message = [answer.error_message, answer.message].find((m) => typeof m === "string") as string | undefined;
-    return { message, code: typeof answer.code === "string" ? answer.code : undefined };
-  });
+import { type RetellApi, retellRequest } from "./api";
 
 /** The PhoneCallResponse: {"call_id": "...", "call_status": "registered", ...}. */
 const phoneCallAnswer = z.looseObject({ call_id: z.string().min(1).max(200) }).transform((answer) => answer.call_id);
 
+// Checked against the SDK's own parameter type at compile time (the SDK client stays out of the bundle).
+type PhoneCallBody = Pick<CallCreatePhoneCallParams, "from_number" | "to_number" | "override_agent_id" | "metadata">;
+
 /**
- * Places a call through Retell (POST /v2/create-phone-call, bearer API key) and returns Retell's
- * call_id, which its webhooks then carry. The agent is the channel's number's agent unless
- * `agentId` overrides it for this call.
+ * Places a call through Retell (POST /v2/create-phone-call) and returns Retell's call_id, which
+ * its webhooks then carry. The agent is the number's own unless `agentId` overrides it for this
+ * call. A 2xx answer without a call_id is a final ProviderError (the call may be ringing).
  */
 export async function createRetellPhoneCall(
-  ctx: { baseUrl: string; fetch: typeof fetch },
-  apiKey: string,
+  api: RetellApi,
   call: { from: string; to: string; agentId?: string | null; metadata: Record<string, unknown> },
 ): Promise<string> {
-  const response = await providerFetch(
-    ctx.fetch,
-    `${ctx.baseUrl.replace(/\/+$/, "")}/v2/create-phone-call`,
-    {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        from_number: call.from,
-        to_number: call.to,
-        ...(call.agentId ? { override_agent_id: call.agentId } : {}),
-        metadata: call.metadata,
-      }),
-    },
-    { describe: describeWith(retellError) },
-  );
-  return acceptedMessageId("Retell", response, phoneCallAnswer);
+  const body: PhoneCallBody = {
+    from_number: call.from,
+    to_number: call.to,
+    ...(call.agentId ? { override_agent_id: call.agentId } : {}),
+    metadata: call.metadata,
+  };
+  return retellRequest(api, "POST", "/v2/create-phone-call", { body, schema: phoneCallAnswer });
 }

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { acceptedMessageId, describeWith, providerFetch } from "@/channels/http";
 import { twilioErrorAnswer } from "@/channels/twilio/payload";
 
-export type ProviderContext = { baseUrl: string; fetch: typeof fetch };
+type ProviderContext = { baseUrl: string; fetch: typeof fetch };
 
 export type TwilioDial = {
   accountSid: string;
@@ -21,7 +21,7 @@ export type TwilioDial = {
 const callAnswer = z.looseObject({ sid: z.string().min(1).max(64) }).transform((answer) => answer.sid);
 
 /** Progress events asked for: all of them, so the call's row follows it (Twilio's default is completed only). */
-export const STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"] as const;
+const STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"] as const;
 
 /**
  * Places a call through Twilio's Calls API (POST /2010-04-01/Accounts/{sid}/Calls.json,
