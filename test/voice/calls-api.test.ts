@@ -127,6 +127,18 @@ describe("GET /api/calls", () => {
   });
 });
 
+/** What a voice agent's analysis stores on a call, and what the detail must show of it. */
+const spoken = {
+  transcript: "Agent: Olá!\nUser: Quero um orçamento.",
+  transcriptTurns: [
+    { role: "agent", text: "Olá!" },
+    { role: "user", text: "Quero um orçamento." },
+  ],
+  summary: "Cliente pediu orçamento.",
+  sentiment: "Positive",
+  successful: true,
+};
+
 describe("GET /api/calls/{id}", () => {
   it("shows the transcript, analysis, recording and the call's events in order", async () => {
     const tenant = await createTenant();
@@ -138,14 +150,7 @@ describe("GET /api/calls/{id}", () => {
         providerCallId: seeded.providerCallId,
         direction: "inbound",
         status: "completed",
-        transcript: "Agent: Olá!\nUser: Quero um orçamento.",
-        transcriptTurns: [
-          { role: "agent", text: "Olá!" },
-          { role: "user", text: "Quero um orçamento." },
-        ],
-        summary: "Cliente pediu orçamento.",
-        sentiment: "Positive",
-        successful: true,
+        ...spoken,
         analysis: { call_successful: true, custom_analysis_data: { product: "fibra" } },
         recordingUrl: "https://example.com/rec.wav",
         recordingDurationSeconds: 61,
@@ -174,14 +179,7 @@ describe("GET /api/calls/{id}", () => {
       provider: "retell",
       providerCallId: seeded.providerCallId,
       status: "completed",
-      transcript: "Agent: Olá!\nUser: Quero um orçamento.",
-      transcriptTurns: [
-        { role: "agent", text: "Olá!" },
-        { role: "user", text: "Quero um orçamento." },
-      ],
-      summary: "Cliente pediu orçamento.",
-      sentiment: "Positive",
-      successful: true,
+      ...spoken,
       analysis: { custom_analysis_data: { product: "fibra" } },
       recording: { url: "https://example.com/rec.wav", durationSeconds: 61, channels: 2 },
       durationSeconds: 62,
