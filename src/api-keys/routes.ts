@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { type apiKeys, roles } from "@/db/schema";
 import { auditFromContext } from "@/audit/context";
 import { auditDiff } from "@/audit/diff";
+import { type apiKeys, roles } from "@/db/schema";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";

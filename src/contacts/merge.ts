@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import { calls, contactIdentities, contacts, leads, messages, tickets } from "@/db/schema";
 import type { AuditRequest } from "@/audit/context";
 import { auditDiff } from "@/audit/diff";
+import { calls, contactIdentities, contacts, leads, messages, tickets } from "@/db/schema";
 import { audit } from "@/platform/audit";
 import type { Database, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";

@@ -118,7 +118,12 @@ export function registerContactRoutes(app: App) {
     const pii = await listView(c, { name: "contacts", reveal, filters: { q } });
     const rows = await listContacts(c.var.services.db, c.var.principal.organizationId, { limit, after, q });
     return c.json(
-      toPage(rows, limit, (r) => ({ id: r.id }), (r) => presentContact(r, pii)),
+      toPage(
+        rows,
+        limit,
+        (r) => ({ id: r.id }),
+        (r) => presentContact(r, pii),
+      ),
       200,
     );
   });

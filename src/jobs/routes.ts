@@ -72,7 +72,12 @@ export function registerJobRoutes(app: App) {
     const pii = await listView(c, { name: "jobs", reveal, filters: { status, name } });
     const rows = await listJobs(c.var.services.db, c.var.principal.organizationId, { status, name }, { limit, after });
     return c.json(
-      toPage(rows, limit, (r) => ({ id: r.id }), (r) => present(r, pii)),
+      toPage(
+        rows,
+        limit,
+        (r) => ({ id: r.id }),
+        (r) => present(r, pii),
+      ),
       200,
     );
   });

@@ -12,7 +12,7 @@ export type ResealTotals = { resealed: number; failed: number; raced: number };
 export type ResealProgress = ResealTotals & {
   /** Where the next batch starts: the field's index and the last id seen; null when done. */
   next: { field: number; after: string | null } | null;
-  /** Fields and ids of values no listed key opens (sealed with a key already removed?). */
+  /** Fields and ids (the first hundred) of values no listed key opens (sealed with a key already removed?). */
   failures: { field: string; id: string }[];
 };
 
@@ -58,7 +58,7 @@ export async function reseal(
         plaintext = await decryptSecret(keys, row.sealed, context);
       } catch {
         progress.failed += 1;
-        progress.failures.push({ field: field.name, id: row.id });
+        if (progress.failures.length < 100) progress.failures.push({ field: field.name, id: row.id });
         continue;
       }
       const next = await encryptSecret(keys, plaintext, context);

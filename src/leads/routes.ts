@@ -86,7 +86,12 @@ export function registerLeadRoutes(app: App) {
     const pii = await listView(c, { name: "leads", reveal, filters: filter });
     const rows = await listLeads(c.var.services.db, c.var.principal.organizationId, { limit, after, ...filter });
     return c.json(
-      toPage(rows, limit, (r) => ({ id: r.id }), (r) => presentLead(r, pii)),
+      toPage(
+        rows,
+        limit,
+        (r) => ({ id: r.id }),
+        (r) => presentLead(r, pii),
+      ),
       200,
     );
   });

@@ -7,8 +7,8 @@
 // - logs always mask (src/platform/logger.ts).
 import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
-import { auditFilters } from "@/audit/diff";
 import { auditFromContext } from "@/audit/context";
+import { auditFilters } from "@/audit/diff";
 import { organizations, type Role, tickets } from "@/db/schema";
 import type { AppContext } from "@/platform/app";
 import { ApiError } from "@/platform/errors";
@@ -36,12 +36,9 @@ export const maskedView: PiiView = {
 export const revealRoles: readonly Role[] = ["admin", "supervisor"];
 
 /** The `reveal` query parameter of every list that carries phones or e-mails. */
-export const revealQuery = z
-  .enum(["true", "false"])
-  .optional()
-  .openapi({
-    description: "true: phones and e-mails in full (admins and supervisors; recorded in the audit log as pii.revealed).",
-  });
+export const revealQuery = z.enum(["true", "false"]).optional().openapi({
+  description: "true: phones and e-mails in full (admins and supervisors; recorded in the audit log as pii.revealed).",
+});
 
 /** The organization's own choice (`settings.piiMasking`), or null to follow the deployment. */
 export async function organizationMasking(c: AppContext, organizationId: string): Promise<boolean | null> {

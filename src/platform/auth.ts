@@ -23,7 +23,10 @@ export async function issueAccessToken(
   // Signed with the current JWT_SECRET, named in the header's kid (key rotation, README).
   const { kid, key } = await currentKey(env.JWT_SECRET);
   const jwk = { kty: "oct", k: toBase64Url(new TextEncoder().encode(key)), alg: "HS256", kid };
-  const token = await sign({ sub: user.id, org: user.organizationId, role: user.role, iss: ISSUER, iat: now, exp }, jwk);
+  const token = await sign(
+    { sub: user.id, org: user.organizationId, role: user.role, iss: ISSUER, iat: now, exp },
+    jwk,
+  );
   return { token, expiresAt: new Date(exp * 1000) };
 }
 

@@ -32,10 +32,7 @@ export const envSchema = z.object({
   /** HMAC secret of access tokens; a comma-separated list rotates them (the first signs). */
   JWT_SECRET: z
     .string()
-    .refine(
-      (v) => keyList(v).length > 0 && keyList(v).every((k) => k.length >= 32),
-      "must be at least 32 characters",
-    ),
+    .refine((v) => keyList(v).length > 0 && keyList(v).every((k) => k.length >= 32), "must be at least 32 characters"),
   JWT_TTL_SECONDS: z.coerce
     .number()
     .int()

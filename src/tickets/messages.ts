@@ -72,7 +72,12 @@ export function registerMessageRoutes(app: App) {
     const pii = await listView(c, { name: "ticket_messages", reveal, filters: { ticketId: ticket.id } });
     const rows = await listMessages(db, ticket, { limit, after, order });
     return c.json(
-      toPage(rows, limit, (m) => ({ id: m.id }), (m) => presentMessage(m, pii)),
+      toPage(
+        rows,
+        limit,
+        (m) => ({ id: m.id }),
+        (m) => presentMessage(m, pii),
+      ),
       200,
     );
   });

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { App } from "@/platform/api-app";
 import { auditFromContext } from "@/audit/context";
 import { auditDiff } from "@/audit/diff";
+import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { webhookEventStatuses } from "@/db/schema";
-import type { App } from "@/platform/api-app";
 import { auditFromContext } from "@/audit/context";
 import { auditDiff } from "@/audit/diff";
+import { webhookEventStatuses } from "@/db/schema";
+import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { toBase64 } from "@/platform/crypto";
 import { idParam, jsonContent, timestamp } from "@/platform/openapi";
