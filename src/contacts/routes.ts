@@ -156,7 +156,11 @@ export function registerContactRoutes(app: App) {
       diff: auditDiff(before, after, { fields: Object.keys(changes) }),
       metadata: { fields: Object.keys(changes) },
     });
-    return c.json(presentContact(after, await resourceView(c, { contactId: after.id })), 200);
+    const shown = presentContact(after, await resourceView(c, { contactId: after.id }));
+    // What the caller has just sent comes back as sent; the rest as the policy shows it.
+    if (changes.phone !== undefined) shown.phone = after.phone;
+    if (changes.email !== undefined) shown.email = after.email;
+    return c.json(shown, 200);
   });
 
   app.openapi(merge, async (c) => {
