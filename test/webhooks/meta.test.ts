@@ -108,7 +108,8 @@ describe("Meta WhatsApp webhook", () => {
     const res = await postMeta(channel.id, config.appSecret, payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
-    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}&reveal=true`, { token: tenant.token })).body.data;
+    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}&reveal=true`, { token: tenant.token })).body
+      .data;
     expect(ticket, JSON.stringify(ticket)).toMatchObject({ contact: { phone: "+972987654321" } });
   });
 
