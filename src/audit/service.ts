@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, like, lt, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, like, lt, type SQL } from "drizzle-orm";
 import { type AuditActorType, auditLog } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import { escapeLike } from "@/platform/like";
@@ -35,7 +35,8 @@ export async function listAudit(
     filters.targetType ? eq(auditLog.targetType, filters.targetType) : undefined,
     filters.targetId ? eq(auditLog.targetId, filters.targetId) : undefined,
     filters.from ? gte(auditLog.createdAt, new Date(filters.from)) : undefined,
-    filters.to ? lte(auditLog.createdAt, new Date(filters.to)) : undefined,
+    // Inclusive to the millisecond: the API shows milliseconds, the column keeps microseconds.
+    filters.to ? lt(auditLog.createdAt, new Date(Date.parse(filters.to) + 1)) : undefined,
     page.before ? lt(auditLog.id, page.before) : undefined,
   ];
   return db

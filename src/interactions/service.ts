@@ -53,7 +53,8 @@ function window(
     f.direction ? eq(table.direction, f.direction) : undefined,
     f.contactId ? eq(table.contactId, f.contactId) : undefined,
     f.from ? sql`${table.createdAt} >= ${f.from}::timestamptz` : undefined,
-    f.to ? sql`${table.createdAt} <= ${f.to}::timestamptz` : undefined,
+    // Inclusive to the millisecond: the API shows milliseconds, the column keeps microseconds.
+    f.to ? sql`${table.createdAt} < ${f.to}::timestamptz + interval '1 millisecond'` : undefined,
     cursor ? sql`(${table.createdAt}, ${table.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined,
   ];
 }
