@@ -75,6 +75,17 @@ const meRoute = protectedRoute({
   },
 });
 
+/** A user signing in (no token yet: the actor and the organization are the account's own). */
+function auditSignIn(c: AppContext, user: { id: string; organizationId: string }, action: string) {
+  return auditFromContext(c, {
+    organizationId: user.organizationId,
+    actor: { type: "user", id: user.id },
+    action,
+    targetType: "user",
+    targetId: user.id,
+  });
+}
+
 /**
  * A failed sign-in is recorded in the organization of the account it tried (never the password, and
  * the e-mail only as that account's id); one for an e-mail no account has belongs to no
@@ -139,13 +150,7 @@ export function registerAuthRoutes(app: App) {
       c.var.services.waitUntil(auditFailedLogin(c, input.email));
       throw error;
     }
-    await auditFromContext(c, {
-      organizationId: user.organizationId,
-      actor: { type: "user", id: user.id },
-      action: "auth.login",
-      targetType: "user",
-      targetId: user.id,
-    });
+    await auditSignIn(c, user, "auth.login");
     const { token, expiresAt } = await issueAccessToken(env, user);
     return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
   });
@@ -158,13 +163,7 @@ export function registerAuthRoutes(app: App) {
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     });
     const user = await acceptInvite(db, input.token, input.password);
-    await auditFromContext(c, {
-      organizationId: user.organizationId,
-      actor: { type: "user", id: user.id },
-      action: "auth.invite_accepted",
-      targetType: "user",
-      targetId: user.id,
-    });
+    await auditSignIn(c, user, "auth.invite_accepted");
     const { token, expiresAt } = await issueAccessToken(env, user);
     return c.json({ token, expiresAt: expiresAt.toISOString(), user: presentUser(user) }, 200);
   });
