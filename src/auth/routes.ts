@@ -5,6 +5,7 @@ import type { App } from "@/platform/api-app";
 import type { AppContext } from "@/platform/app";
 import { issueAccessToken, protectedRoute } from "@/platform/auth";
 import { sha256Hex } from "@/platform/crypto";
+import { ApiError } from "@/platform/errors";
 import { errorResponses, jsonBody, jsonContent, publicErrorResponses, timestamp } from "@/platform/openapi";
 import { clientIp, enforceRateLimit } from "@/platform/request";
 import { email, password, presentUser, userSchema } from "@/users/schemas";
@@ -147,7 +148,9 @@ export function registerAuthRoutes(app: App) {
     } catch (error) {
       // Recorded after the answer (waitUntil): a write only for e-mails that exist would let the
       // answer's timing tell which accounts exist, which authenticate() takes care not to.
-      c.var.services.waitUntil(auditFailedLogin(c, input.email));
+      if (error instanceof ApiError && error.code === "UNAUTHORIZED") {
+        c.var.services.waitUntil(auditFailedLogin(c, input.email));
+      }
       throw error;
     }
     await auditSignIn(c, user, "auth.login");

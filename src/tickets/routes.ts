@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { phone } from "@/contacts/schemas";
 import { ticketStatuses } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
-import { listView, resourceView, revealQuery } from "@/pii/policy";
+import { fullView, listView, resourceView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
@@ -104,9 +104,12 @@ export function registerTicketRoutes(app: App) {
 
   app.openapi(create, async (c) => {
     const services = c.var.services;
-    const { ticket, jobs } = await openTicket(services.db, c.var.principal, c.req.valid("json"));
+    const input = c.req.valid("json");
+    const { ticket, jobs } = await openTicket(services.db, c.var.principal, input);
     if (jobs.length) services.waitUntil(dispatch(services, jobs));
-    return c.json(await presentTicketOf(services.db, ticket, await resourceView(c, ticket)), 201);
+    // A phone the caller has just sent comes back as sent.
+    const pii = input.phone ? fullView : await resourceView(c, ticket);
+    return c.json(await presentTicketOf(services.db, ticket, pii), 201);
   });
 
   app.openapi(update, async (c) => {
