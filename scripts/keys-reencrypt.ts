@@ -12,7 +12,7 @@ import { envSchema } from "../src/platform/env.ts";
 
 type Db = Parameters<typeof reseal>[0];
 
-export async function reencryptAll(
+async function reencryptAll(
   db: Db,
   keys: string,
   options: { dryRun?: boolean; batchSize?: number } = {},
