@@ -4,6 +4,7 @@ import { transcribeJob } from "@/ai/transcribe/job";
 import { assignTicketJob, drainJob } from "@/assignment/jobs";
 import type { JobDefinition } from "@/jobs/define";
 import { registerJobEndpoint } from "@/jobs/endpoint";
+import { reencryptKeysJob } from "@/keys/job";
 import { knowledgeEmbedJob } from "@/knowledge/job";
 import { chatwootSyncJob } from "@/leads/chatwoot-sync";
 import { pipeRunDealJobDefinition } from "@/leads/piperun-job";
@@ -29,6 +30,7 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     knowledgeEmbedJob,
     slackNotifyJob,
     otpSendJob,
+    reencryptKeysJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 
