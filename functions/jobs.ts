@@ -12,6 +12,8 @@ import { slackNotifyJob } from "@/notify/slack-job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
+import { recordCallJobDefinition, rejectReservationJobDefinition } from "@/voice/twilio/jobs";
+import { transcribeRecordingJobDefinition } from "@/voice/twilio/transcribe";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
@@ -27,6 +29,10 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     ticketInsightsJob,
     knowledgeEmbedJob,
     slackNotifyJob,
+    // Twilio Voice
+    recordCallJobDefinition,
+    rejectReservationJobDefinition,
+    transcribeRecordingJobDefinition,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 

@@ -83,7 +83,13 @@ export async function upsertCall(
   const [row] = await db
     .insert(calls)
     .values({ metadata: {}, ...call })
-    .onConflictDoUpdate({ target: [calls.provider, calls.providerCallId], set })
+    // A provider call id of another organization is never touched (a channel can sign whatever
+    // CallSid it likes): the statement then returns nothing and the upsert throws.
+    .onConflictDoUpdate({
+      target: [calls.provider, calls.providerCallId],
+      set,
+      setWhere: sql`${calls.organizationId} = excluded.organization_id`,
+    })
     .returning();
   if (!row) throw new Error("call upsert returned nothing");
   return row;
