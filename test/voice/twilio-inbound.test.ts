@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { blockedNumbers, contacts } from "@/db/schema";
 import { withDb } from "../support/db";
+import { unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { fakeRequests } from "../support/provider";
 import {
@@ -18,7 +19,6 @@ import {
   voiceCounts,
   voiceLine,
 } from "../support/twilio-voice";
-import { unique } from "../support/fixtures";
 
 /** Weekly hours that are closed right now in São Paulo: one hour, three days from today. */
 function closedNow() {
@@ -60,7 +60,11 @@ describe("Twilio Voice: incoming call", () => {
 
     const [say, enqueue, ...rest] = twimlVerbs(res.text);
     expect(rest).toEqual([]);
-    expect(say).toMatchObject({ name: "Say", attrs: { language: "pt-BR" }, text: "Olá! Esta ligação pode ser gravada." });
+    expect(say).toMatchObject({
+      name: "Say",
+      attrs: { language: "pt-BR" },
+      text: "Olá! Esta ligação pode ser gravada.",
+    });
     const base = `http://localhost:8787/webhooks/twilio/${line.channel.id}`;
     expect(enqueue).toMatchObject({
       name: "Enqueue",
@@ -170,7 +174,11 @@ describe("Twilio Voice: incoming call", () => {
         },
       ],
     });
-    const unanswered = { CallSid: params.CallSid as string, DialCallStatus: "no-answer", DialCallSid: `CA${"7".repeat(32)}` };
+    const unanswered = {
+      CallSid: params.CallSid as string,
+      DialCallStatus: "no-answer",
+      DialCallSid: `CA${"7".repeat(32)}`,
+    };
     const next = await line.post("dial-result", unanswered);
     expect(next.status, next.text).toBe(200);
     expect(twimlVerbs(next.text).map((v) => v.name)).toEqual(["Say", "Record", "Hangup"]);
