@@ -239,6 +239,7 @@ export const voiceCounts = (organizationId: string) =>
         jobs: count(outbox, outbox.organizationId),
       })
       .from(sql`(select 1) as one`);
+    if (!row) throw new Error("no counts");
     return row;
   });
 

@@ -6,7 +6,6 @@ import { unique } from "../support/fixtures";
 import { createChannel } from "../support/provider";
 import { accountSid, postTwilio, twilioInboundParams } from "../support/twilio";
 import {
-  CALLER,
   eventsOf,
   incomingCall,
   jobsNamed,

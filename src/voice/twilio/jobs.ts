@@ -10,6 +10,7 @@ import type { Services } from "@/platform/services";
 import { recordCallEvent, terminalStatuses } from "../calls";
 import { DEFAULT_API_URL, DEFAULT_TASKROUTER_URL, rejectReservation, startDualRecording } from "./api";
 import { type TwilioVoiceConfig, twilioVoiceConfig } from "./channel";
+import { applyRecording } from "./recording";
 import { findCall } from "./store";
 import { voiceUrl } from "./urls";
 
@@ -94,6 +95,8 @@ export const recordCallJobDefinition = defineJob({
           statusCallback,
         },
       );
+      // The call now names its recording: a redelivered job finds it and stops.
+      await applyRecording(services.db, callId, { sid: started.sid, status: "in-progress", channels: 2 });
       await recordCallEvent(services.db, {
         organizationId,
         callId,
