@@ -210,6 +210,26 @@ describe("Twilio Voice: leaving the queue", () => {
     expect(await jobsNamed(line.tenant.organizationId, "ticket.assign")).toHaveLength(1);
   });
 
+  it("opens one callback ticket when two calls of the same contact are missed at the same moment", async () => {
+    const line = await voiceLine();
+    const calls = await Promise.all([queued(line), queued(line), queued(line)]);
+    const results = await Promise.all(
+      calls.map(({ callSid }) =>
+        line.post("queue-result", { CallSid: callSid, QueueResult: "hangup", QueueTime: "9" }),
+      ),
+    );
+    for (const res of results) expect(res.status, res.text).toBe(200);
+    const [ticket, ...others] = await ticketsWithHistory(line.tenant.organizationId);
+    expect(others).toEqual([]);
+    expect(ticket?.history.map((h) => h.action).sort()).toEqual([
+      "call_missed",
+      "call_missed",
+      "call_missed",
+      "created",
+    ]);
+    for (const { callSid } of calls) expect((await storedCall(callSid))?.ticketId).toBe(ticket?.id);
+  });
+
   it("counts a full queue or an error like the workflow giving up: on to voicemail", async () => {
     const line = await voiceLine({ failoverNumber: "+5511933332222" });
     for (const result of ["queue-full", "error", "system-error", "redirected"]) {
