@@ -16,6 +16,18 @@ import { voiceUrl } from "./urls";
 
 export const RECORD_CALL_JOB = "twilio.record-call";
 export const REJECT_RESERVATION_JOB = "taskrouter.reject-reservation";
+export const TRANSCRIBE_RECORDING_JOB = "recording.transcribe";
+
+/** Transcribes and summarizes a call's completed recording, once per recording (./transcribe.ts). */
+export function transcribeRecordingJob(organizationId: string, callId: string, recordingSid: string): NewJob {
+  return {
+    name: TRANSCRIBE_RECORDING_JOB,
+    organizationId,
+    payload: { organizationId, callId, recordingSid },
+    dedupeKey: `${TRANSCRIBE_RECORDING_JOB}:${recordingSid}`,
+    maxAttempts: 5,
+  };
+}
 
 /** The dual-channel recording of a call an agent just answered (dequeue instruction). */
 export function recordCallJob(organizationId: string, callId: string): NewJob {

@@ -1,15 +1,15 @@
 import { and, eq, isNull, or, sql } from "drizzle-orm";
-import { modelConnection } from "@/ai/model-access";
+import { channelCoverage } from "@/ai/coverage";
 import { calls } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
 import type { Executor } from "@/platform/db";
 import { recordCallEvent } from "../calls";
+import { transcribeRecordingJob } from "./jobs";
 import { settleVoicemail } from "./outcomes";
 import { recordingParams } from "./params";
 import { twiml, voiceRoute } from "./request";
 import { findCall, mergeMetadata } from "./store";
-import { transcribeRecordingJob } from "./transcribe";
 
 const EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
@@ -60,7 +60,7 @@ export const handleRecordingStatus = voiceRoute(
   "twiml",
   recordingParams,
   async ({ services, channel, params, query, log }) => {
-    const { db, env } = services;
+    const { db } = services;
     const organizationId = channel.row.organizationId;
     const call = await findCall(db, organizationId, { id: query.get("call"), callSid: params.CallSid });
     if (!call) {
@@ -69,8 +69,9 @@ export const handleRecordingStatus = voiceRoute(
     }
     const status = params.RecordingStatus;
     const completed = status === "completed" && (params.RecordingDuration ?? 1) > 0;
-    // Model access is read outside the transaction: it decrypts, and the answer does not change with it.
-    const transcribes = completed && (await modelConnection(db, env, organizationId)) !== null;
+    // Whether the organization reaches a model, as messaging's voice notes ask it (cached with the channel).
+    const coverage = completed ? await channelCoverage(services, { id: channel.row.id, organizationId }) : "none";
+    const transcribes = coverage === "bot" || coverage === "model";
     const voicemail = query.get("kind") === "voicemail" || params.RecordingSource === "RecordVerb";
     const jobs = await db.transaction(async (tx) => {
       const first = await recordCallEvent(tx, {

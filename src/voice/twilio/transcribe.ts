@@ -11,32 +11,20 @@ import { calls, channels } from "@/db/schema";
 import { defineJob } from "@/jobs/define";
 import { dispatch } from "@/jobs/dispatch";
 import { RetryableJobError } from "@/jobs/errors";
-import { enqueue, type NewJob } from "@/jobs/outbox";
+import { enqueue } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
 import { subscribed } from "@/notify/settings";
 import type { Services } from "@/platform/services";
 import type { CallRow } from "../calls";
 import { DEFAULT_API_URL } from "./api";
 import { twilioVoiceConfig } from "./channel";
+import { TRANSCRIBE_RECORDING_JOB } from "./jobs";
 import { findCall, mergeMetadata } from "./store";
-
-export const TRANSCRIBE_RECORDING_JOB = "recording.transcribe";
 
 /** Each recording download may take this long: a few minutes of MP3 is a few MB. */
 const DOWNLOAD_TIMEOUT_MS = 30_000;
 /** The most of a transcript the summary reads (a long call's first part carries its purpose). */
 const SUMMARY_MAX_CHARS = 24_000;
-
-/** Transcribes and summarizes a call's completed recording, once per recording. */
-export function transcribeRecordingJob(organizationId: string, callId: string, recordingSid: string): NewJob {
-  return {
-    name: TRANSCRIBE_RECORDING_JOB,
-    organizationId,
-    payload: { organizationId, callId, recordingSid },
-    dedupeKey: `${TRANSCRIBE_RECORDING_JOB}:${recordingSid}`,
-    maxAttempts: 5,
-  };
-}
 
 type Settled = { status: "too_long" | "too_large" | "failed"; reason: string };
 
