@@ -216,6 +216,20 @@ describe("Twilio Voice: incoming call", () => {
     expect(counts).toMatchObject({ calls: 1, events: 1, contacts: 1, tickets: 0 });
   });
 
+  it("turns calls away while the channel is switched off, storing nothing", async () => {
+    const line = await voiceLine();
+    const off = await call(`/api/channels/${line.channel.id}`, {
+      method: "PATCH",
+      token: line.tenant.token,
+      json: { active: false },
+    });
+    expect(off.status, off.text).toBe(200);
+    const res = await line.post("voice", incomingCall(line.account));
+    expect(res.status, res.text).toBe(200);
+    expect(twimlVerbs(res.text)).toEqual([{ name: "Reject", attrs: { reason: "busy" }, text: "", children: [] }]);
+    expect(await voiceCounts(line.tenant.organizationId)).toMatchObject({ calls: 0, events: 0, contacts: 0 });
+  });
+
   it("sends call.started to the organization's events webhook", async () => {
     const line = await voiceLine();
     const path = `/events/${unique("voice")}`;

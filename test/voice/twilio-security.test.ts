@@ -1,6 +1,7 @@
 // Every URL of a twilio_voice channel: Twilio's signature over PUBLIC_URL + path + query, checked
 // before anything is read or stored; a body missing what the route needs is a 400 that stores nothing.
 import { describe, expect, it } from "vitest";
+import { createChannel } from "../support/provider";
 import { twilioSignature } from "../support/twilio";
 import {
   assignmentCallback,
@@ -161,7 +162,11 @@ describe.each(cases)("Twilio Voice /$route", ({ route, valid, stores, malformed,
   it("answers 404 for a channel that does not exist or is not a voice line", async () => {
     const { line, callSid, callId } = await withCall();
     const { params, query } = valid(line, callSid, callId);
-    const res = await postVoice(crypto.randomUUID(), route, line.authToken, params, { query });
-    expect(res.status, res.text).toBe(404);
+    const missing = await postVoice(crypto.randomUUID(), route, line.authToken, params, { query });
+    expect(missing.status, missing.text).toBe(404);
+    const config = { accountSid: line.account, authToken: line.authToken, phoneNumber: "+14155550100" };
+    const sms = await createChannel(line.tenant.token, { type: "twilio_sms", config });
+    const notVoice = await postVoice(sms.id, route, line.authToken, params, { query });
+    expect(notVoice.status, notVoice.text).toBe(404);
   });
 });
