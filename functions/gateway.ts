@@ -5,7 +5,10 @@ import api from "./api";
 import cron from "./cron";
 import jobs from "./jobs";
 import webhooksBuilderbot from "./webhooks-builderbot";
+import webhooksCustom from "./webhooks-custom";
+import webhooksElevenlabs from "./webhooks-elevenlabs";
 import webhooksMeta from "./webhooks-meta";
+import webhooksRetell from "./webhooks-retell";
 import webhooksTelegram from "./webhooks-telegram";
 import webhooksTwilio from "./webhooks-twilio";
 import webhooksZapi from "./webhooks-zapi";
@@ -21,6 +24,9 @@ const routes: [prefix: string, fetch: Fetch][] = [
   ["/webhooks/builderbot/", webhooksBuilderbot.fetch],
   ["/webhooks/twilio/", webhooksTwilio.fetch],
   ["/webhooks/telegram/", webhooksTelegram.fetch],
+  ["/webhooks/retell/", webhooksRetell.fetch],
+  ["/webhooks/elevenlabs/", webhooksElevenlabs.fetch],
+  ["/webhooks/custom/", webhooksCustom.fetch],
 ];
 
 // Jobs live in this Worker too: local deliveries call them in-process instead of over HTTP.

@@ -9,6 +9,7 @@ import { chatwootSyncJob } from "@/leads/chatwoot-sync";
 import { pipeRunDealJobDefinition } from "@/leads/piperun-job";
 import { deliverEventJob } from "@/notify/job";
 import { slackNotifyJob } from "@/notify/slack-job";
+import { otpSendJob } from "@/otp/send-job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
@@ -33,6 +34,7 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     recordCallJobDefinition,
     rejectReservationJobDefinition,
     transcribeRecordingJobDefinition,
+    otpSendJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 

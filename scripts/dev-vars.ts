@@ -6,6 +6,7 @@ const generators: Record<string, () => string> = {
   ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
   JWT_SECRET: () => randomBytes(48).toString("base64url"),
   LOCAL_JOBS_SIGNING_KEY: () => randomBytes(32).toString("base64url"),
+  OTP_PEPPER: () => randomBytes(32).toString("base64url"),
 };
 
 export function parseVars(text: string): Record<string, string> {

@@ -20,6 +20,8 @@ const VERIFIES_JOBS = ["QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", 
 /** Functions that rate-limit: the API (logins, organizations, API keys) and every webhook (channels). */
 const RATE_LIMITS = ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"];
 const AI = ["OPENAI_API_KEY", "OPENAI_BASE_URL"];
+/** One-time codes: the API hashes and seals codes with it, the jobs function opens them to send. */
+const OTP = ["OTP_PEPPER"];
 
 /** The secrets each function reads; the README's deployment table says the same. */
 export function secretsOf(fn: string): string[] {
@@ -27,10 +29,11 @@ export function secretsOf(fn: string): string[] {
   if (fn === "gateway" || fn === "jobs") names.push(...VERIFIES_JOBS);
   if (fn === "gateway" || fn === "api" || fn.startsWith("webhooks-")) names.push(...RATE_LIMITS);
   if (fn === "gateway" || fn === "api") names.push(...AI);
+  if (fn === "gateway" || fn === "api" || fn === "jobs") names.push(...OTP);
   return [...new Set(names)];
 }
 
-const known = new Set([...REQUIRED, ...PUBLISHES_JOBS, ...VERIFIES_JOBS, ...RATE_LIMITS, ...AI]);
+const known = new Set([...REQUIRED, ...PUBLISHES_JOBS, ...VERIFIES_JOBS, ...RATE_LIMITS, ...AI, ...OTP]);
 
 /** Problems with the file's values, and warnings about production defaults they leave in place. */
 export function reviewSecrets(values: Record<string, string>): { errors: string[]; warnings: string[] } {
@@ -42,6 +45,9 @@ export function reviewSecrets(values: Record<string, string>): { errors: string[
   const warnings: string[] = [];
   if (!values.UPSTASH_REDIS_REST_URL || !values.UPSTASH_REDIS_REST_TOKEN) {
     warnings.push("no UPSTASH_REDIS_REST_URL/TOKEN: rate limits will be per-isolate, which is no limit at all");
+  }
+  if (!values.OTP_PEPPER) {
+    warnings.push("no OTP_PEPPER: POST /api/otp and /api/otp/verify will answer 500 (misconfigured)");
   }
   if (values.QSTASH_TOKEN && !(values.QSTASH_CURRENT_SIGNING_KEY && values.QSTASH_NEXT_SIGNING_KEY)) {
     errors.push(

@@ -4,6 +4,7 @@ import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuthRoutes } from "@/auth/routes";
 import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
+import { registerCustomWebhookRoutes } from "@/custom-webhooks/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
 import { registerJobRoutes } from "@/jobs/routes";
@@ -11,6 +12,7 @@ import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
+import { registerOtpRoutes } from "@/otp/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
@@ -20,6 +22,7 @@ import { registerMessageRoutes } from "@/tickets/messages";
 import { registerTicketRoutes } from "@/tickets/routes";
 import { registerTicketStats } from "@/tickets/stats";
 import { registerUserRoutes } from "@/users/routes";
+import { registerRetellAgentRoutes } from "@/voice/retell/agent-routes";
 import { registerWebhookEventRoutes } from "@/webhook-events/routes";
 import { registerDocs } from "./docs";
 
@@ -56,6 +59,11 @@ export function createApiApp(): App {
   registerTagRoutes(app);
   registerLeadRoutes(app);
   registerTechnicalQuestionRoutes(app);
+  // Voice agents (Retell) and custom inbound webhooks (issue 7).
+  registerRetellAgentRoutes(app);
+  registerCustomWebhookRoutes(app);
+  // One-time codes (issue 11): POST /api/otp, /api/otp/verify, /api/otp/settings.
+  registerOtpRoutes(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

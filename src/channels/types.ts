@@ -122,7 +122,14 @@ export type WebhookRequest = {
 export type OutboundMessage =
   | { kind: "text"; text: string }
   | { kind: "media"; mediaUrl: string; mediaType: "image" | "audio" | "video" | "document"; caption?: string }
-  | { kind: "template"; name: string; language: string; variables?: string[] };
+  | {
+      kind: "template";
+      name: string;
+      language: string;
+      variables?: string[];
+      /** A one-time code for an authentication template's copy-code button (the Cloud API wants it there too). */
+      buttonCode?: string;
+    };
 
 export type Recipient = { phone?: string; identity?: { kind: string; externalId: string } };
 

@@ -16,6 +16,7 @@ export const eventTypes = [
   "call.missed",
   "call.voicemail",
   "lead.hot",
+  "custom.received",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

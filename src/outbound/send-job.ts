@@ -48,7 +48,8 @@ async function bind(
   return bindChannel(channel.type, config);
 }
 
-function baseUrl(env: Env, name: string, fallback: string): string {
+/** The provider API base URL: the env variable the adapter names (tests point it at a fake), else production's. */
+export function baseUrl(env: Env, name: string, fallback: string): string {
   const value = (env as Record<string, unknown>)[name];
   return typeof value === "string" && value ? value : fallback;
 }

@@ -6,6 +6,17 @@ import type { Services } from "./services";
 type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
 
 /**
+ * The invocation's clock. Tests move it with a function binding `TEST_NOW` (returning a Date or
+ * epoch milliseconds); wrangler vars and secrets hold only strings and JSON, never a function, so
+ * no deployment's configuration can set it.
+ */
+function clockOf(bindings: Bindings): () => Date {
+  const testNow = bindings.TEST_NOW;
+  if (typeof testNow !== "function") return () => new Date();
+  return () => new Date((testNow as () => Date | number)());
+}
+
+/**
  * Builds the services of one invocation (request, delivery or cron tick). The caller must hand
  * `dispose()` to `waitUntil` when it is done so the database pool is closed.
  */
@@ -38,7 +49,7 @@ export function createServices(
       return database.db;
     },
     waitUntil,
-    now: () => new Date(),
+    now: clockOf(bindings),
     async dispose() {
       while (background.size > 0) await Promise.allSettled([...background]);
       await database.close();

@@ -48,6 +48,8 @@ export const envSchema = z.object({
   TELEGRAM_API_URL: optionalUrl,
   /** BuilderBot's API base; a channel's own apiUrl config wins. */
   BUILDERBOT_API_URL: optionalUrl,
+  /** Retell's REST API (agents, phone calls); default https://api.retellai.com. */
+  RETELL_API_URL: optionalUrl,
   /** Webhook deliveries one channel may make per minute before 429. */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   /** API requests per minute per organization, and per API key within it. */
@@ -70,6 +72,29 @@ export const envSchema = z.object({
   OPENAI_INSIGHTS_MODEL: z.string().min(1).default("gpt-4o-mini"),
   /** The knowledge base: the embedding model, and the cosine similarity under which a passage is left out of a prompt. */
   OPENAI_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  /**
+   * One-time codes, the seed's defaults (organizations may change them, PATCH /api/otp/settings):
+   * lifetime (at most 10 minutes, NIST SP 800-63B), checks per code, sends per phone and purpose
+   * in a sliding window, and the deployment's ceiling of sends per organization and clock hour
+   * (an organization may lower it, never raise it).
+   */
+  OTP_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),
+  OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+  OTP_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(20).default(3),
+  OTP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  OTP_ORG_MAX_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /**
+   * The HMAC keys of stored codes, comma-separated, the current one first: codes are hashed with
+   * the first; the others still verify the challenges they hashed until those expire. Without it
+   * the code endpoints answer 500 (misconfigured) and nothing else changes.
+   */
+  OTP_PEPPER: optional.pipe(
+    z
+      .string()
+      .refine((v) => v.split(",").every((key) => key.trim().length >= 32), "each key must have 32+ characters")
+      .refine((v) => new Set(v.split(",").map((key) => key.trim())).size === v.split(",").length, "a key is repeated")
+      .optional(),
+  ),
   KNOWLEDGE_MIN_SCORE: z.coerce.number().min(-1).max(1).default(0.2),
 });
 

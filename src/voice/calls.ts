@@ -83,16 +83,23 @@ export async function upsertCall(
   const [row] = await db
     .insert(calls)
     .values({ metadata: {}, ...call })
-    // A provider call id of another organization is never touched (a channel can sign whatever
-    // CallSid it likes): the statement then returns nothing and the upsert throws.
+    // Provider call ids are unique per provider, not per organization: a tenant who signs its own
+    // webhooks must not be able to write into another tenant's call by naming its id.
     .onConflictDoUpdate({
       target: [calls.provider, calls.providerCallId],
       set,
       setWhere: sql`${calls.organizationId} = excluded.organization_id`,
     })
     .returning();
-  if (!row) throw new Error("call upsert returned nothing");
+  if (!row) throw new ForeignCallError(call.provider, call.providerCallId);
   return row;
+}
+
+/** The provider's call id is already another organization's call: nothing was written. */
+export class ForeignCallError extends Error {
+  constructor(provider: string, providerCallId: string) {
+    super(`${provider} call ${providerCallId} belongs to another organization`);
+  }
 }
 
 /**

@@ -35,6 +35,9 @@ describe("wrangler.toml", () => {
       "webhooks-builderbot",
       "webhooks-twilio",
       "webhooks-telegram",
+      "webhooks-retell",
+      "webhooks-elevenlabs",
+      "webhooks-custom",
     ]);
   });
 

@@ -13,6 +13,7 @@ const valid = {
   QSTASH_NEXT_SIGNING_KEY: "sig_next",
   UPSTASH_REDIS_REST_URL: "https://eu1-redis.upstash.io",
   UPSTASH_REDIS_REST_TOKEN: "redis-token",
+  OTP_PEPPER: "test-only-otp-pepper-at-least-32-characters",
 };
 
 describe("secrets per function", () => {
@@ -29,6 +30,23 @@ describe("secrets per function", () => {
     expect(withSigningKeys).toEqual(["gateway", "jobs"]);
     const withUpstash = deployTargets().filter((fn) => secretsOf(fn).includes("UPSTASH_REDIS_REST_TOKEN"));
     expect(withUpstash).toEqual(deployTargets().filter((fn) => !["jobs", "cron"].includes(fn)));
+  });
+
+  it("gives the OTP pepper to the functions that hash, check and send codes", () => {
+    expect(deployTargets().filter((fn) => secretsOf(fn).includes("OTP_PEPPER"))).toEqual(["gateway", "api", "jobs"]);
+  });
+
+  it("warns without an OTP pepper and refuses a short or repeated key in it", () => {
+    const { OTP_PEPPER: _pepper, ...rest } = valid;
+    expect(reviewSecrets(rest).warnings).toEqual([
+      "no OTP_PEPPER: POST /api/otp and /api/otp/verify will answer 500 (misconfigured)",
+    ]);
+    expect(reviewSecrets({ ...valid, OTP_PEPPER: `${valid.OTP_PEPPER},short` }).errors).toEqual([
+      "OTP_PEPPER: each key must have 32+ characters",
+    ]);
+    expect(reviewSecrets({ ...valid, OTP_PEPPER: `${valid.OTP_PEPPER}, ${valid.OTP_PEPPER}` }).errors).toEqual([
+      "OTP_PEPPER: a key is repeated",
+    ]);
   });
 
   it("accepts a complete file without a warning", () => {

@@ -9,6 +9,7 @@ export const TEST_SECRETS = {
   ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
   JWT_SECRET: "test-only-jwt-secret-at-least-32-characters-long",
   LOCAL_JOBS_SIGNING_KEY: "test-only-local-jobs-signing-key",
+  OTP_PEPPER: "test-only-otp-pepper-at-least-32-characters",
 };
 
 /** Provider API base URLs, all pointing at the loopback fakes of test/support/fakes.ts. */
@@ -21,6 +22,7 @@ export function providerUrls() {
     TWILIO_TASKROUTER_URL: `${fakes}/taskrouter`,
     TELEGRAM_API_URL: `${fakes}/telegram`,
     BUILDERBOT_API_URL: `${fakes}/builderbot`,
+    RETELL_API_URL: `${fakes}/retell`,
   };
 }
 

@@ -170,3 +170,18 @@ describe.each(cases)("Twilio Voice /$route", ({ route, valid, stores, malformed,
     expect(notVoice.status, notVoice.text).toBe(404);
   });
 });
+
+describe("Twilio Voice across organizations", () => {
+  it("refuses a signed request that names another organization's call, writing nothing into it", async () => {
+    const { line, callSid } = await withCall();
+    const before = await storedCall(callSid);
+    const other = await voiceLine();
+    const voice = await other.post("voice", incomingCall(other.account, { CallSid: callSid, From: "+5521977776666" }));
+    expect(voice.status, voice.text).toBe(409);
+    const status = await other.post("voice-status", statusCallback(other.account, callSid, "completed", 9));
+    expect(status.status, status.text).toBe(409);
+    expect(await storedCall(callSid)).toEqual(before);
+    expect(await voiceCounts(other.tenant.organizationId)).toMatchObject({ calls: 0, events: 0, contacts: 0, tickets: 0 });
+    expect(before?.organizationId).toBe(line.tenant.organizationId);
+  });
+});

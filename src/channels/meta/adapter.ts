@@ -182,9 +182,22 @@ function requestBody(to: string, message: OutboundMessage): Record<string, unkno
         template: {
           name: message.name,
           language: { code: message.language },
-          components: message.variables?.length
-            ? [{ type: "body", parameters: message.variables.map((text) => ({ type: "text", text })) }]
-            : [],
+          components: [
+            ...(message.variables?.length
+              ? [{ type: "body", parameters: message.variables.map((text) => ({ type: "text", text })) }]
+              : []),
+            // An authentication template's copy-code (or one-tap) button is a URL button at index 0.
+            ...(message.buttonCode
+              ? [
+                  {
+                    type: "button",
+                    sub_type: "url",
+                    index: "0",
+                    parameters: [{ type: "text", text: message.buttonCode }],
+                  },
+                ]
+              : []),
+          ],
         },
       };
   }

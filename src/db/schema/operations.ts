@@ -147,26 +147,6 @@ export const leads = pgTable(
   ],
 );
 
-export const otpChallenges = pgTable(
-  "otp_challenges",
-  {
-    id: id(),
-    organizationId: uuid()
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
-    phone: text().notNull(),
-    purpose: text().notNull(),
-    /** HMAC of the code; the code itself is never stored. */
-    codeHash: text().notNull(),
-    attempts: integer().notNull().default(0),
-    maxAttempts: integer().notNull().default(5),
-    expiresAt: at().notNull(),
-    verifiedAt: at(),
-    createdAt: createdAt(),
-  },
-  (t) => [index("otp_challenges_phone_idx").on(t.organizationId, t.phone, t.createdAt)],
-);
-
 /** `Idempotency-Key` of API requests: the first response, replayed for 24 hours. */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",

@@ -18,6 +18,7 @@ import { enforceRateLimit } from "@/platform/request";
 import type { Services } from "@/platform/services";
 import { cleanDeep, cleanText } from "@/platform/text";
 import { findIngestChannel } from "@/webhooks/process";
+import { ForeignCallError } from "../calls";
 import { type TwilioVoiceConfig, twilioVoiceConfig } from "./channel";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -130,7 +131,15 @@ export function voiceRoute<P>(
       log.warn("malformed twilio voice request", { reason: error.message });
       return problemResponse("BAD_REQUEST", `Malformed twilio webhook: ${cleanText(error.message)}`, { requestId });
     }
-    const answer = await handle({ services, channel, params, query: url.searchParams, log });
+    let answer: Answer;
+    try {
+      answer = await handle({ services, channel, params, query: url.searchParams, log });
+    } catch (error) {
+      if (!(error instanceof ForeignCallError)) throw error;
+      // A signed request naming another tenant's call: refused, nothing written.
+      log.warn("twilio voice request names another organization's call");
+      return problemResponse("CONFLICT", "The call id belongs to a call this channel cannot update.", { requestId });
+    }
     return c.body(answer.body, 200, { "content-type": contentTypes[answer.kind] });
   };
 }
