@@ -14,6 +14,8 @@ import { otpSendJob } from "@/otp/send-job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
+import { recordCallJobDefinition, rejectReservationJobDefinition } from "@/voice/twilio/jobs";
+import { transcribeRecordingJobDefinition } from "@/voice/twilio/transcribe";
 
 /** Every job this function runs, by name: the composition root, so jobs/ never imports a domain. */
 const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefinition>(
@@ -29,6 +31,10 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     ticketInsightsJob,
     knowledgeEmbedJob,
     slackNotifyJob,
+    // Twilio Voice
+    recordCallJobDefinition,
+    rejectReservationJobDefinition,
+    transcribeRecordingJobDefinition,
     otpSendJob,
     reencryptKeysJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),

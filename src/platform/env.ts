@@ -56,6 +56,8 @@ export const envSchema = z.object({
   META_GRAPH_URL: optionalUrl,
   ZAPI_BASE_URL: optionalUrl,
   TWILIO_API_URL: optionalUrl,
+  /** TaskRouter's REST API (reservations of unanswered agent calls are rejected through it). */
+  TWILIO_TASKROUTER_URL: optionalUrl,
   TELEGRAM_API_URL: optionalUrl,
   /** BuilderBot's API base; a channel's own apiUrl config wins. */
   BUILDERBOT_API_URL: optionalUrl,
