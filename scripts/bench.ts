@@ -181,6 +181,9 @@ try {
 // The AI agent's figures (reply overhead, knowledge retrieval) against baselines of their own run.
 const ai = spawn(process.execPath, [path.join(root, "scripts", "bench-ai.ts")], { stdio: "inherit" });
 await new Promise((resolve) => ai.on("exit", resolve));
+await new Promise((r) =>
+  spawn(process.execPath, [path.join(root, "scripts", "bench-voice.ts")], { stdio: "inherit" }).on("exit", r),
+);
 
 console.log("\nbundle sizes:");
 const build = spawn(process.execPath, [path.join(root, "scripts", "build.ts")], { stdio: "inherit" });

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import { type apiKeys, roles } from "@/db/schema";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
@@ -84,12 +85,12 @@ export function registerApiKeyRoutes(app: App) {
     const { db } = c.var.services;
     const principal = c.var.principal;
     const { row, key } = await createApiKey(db, principal, c.req.valid("json"));
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       action: "api_key.created",
       targetType: "api_key",
       targetId: row.id,
+      // The key itself never: its hash is `keyHash`, redacted by name like any secret.
+      diff: auditDiff(null, { name: row.name, prefix: row.prefix, role: row.role, expiresAt: row.expiresAt }),
       metadata: { role: row.role },
     });
     return c.json({ ...present(row), key }, 201);
@@ -110,13 +111,7 @@ export function registerApiKeyRoutes(app: App) {
     const principal = c.var.principal;
     const { id } = c.req.valid("param");
     await revokeApiKey(db, principal.organizationId, id, now());
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
-      action: "api_key.revoked",
-      targetType: "api_key",
-      targetId: id,
-    });
+    await auditFromContext(c, { action: "api_key.revoked", targetType: "api_key", targetId: id });
     return c.body(null, 204);
   });
 }

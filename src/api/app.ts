@@ -1,6 +1,7 @@
 import { registerAgentRoutes } from "@/agents/routes";
 import { registerAiRoutes } from "@/ai/routes";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
+import { registerAuditRoutes } from "@/audit/routes";
 import { registerAuthRoutes } from "@/auth/routes";
 import { registerBlocklistRoutes } from "@/blocklist/routes";
 import { registerCallAnalytics } from "@/calls/analytics";
@@ -11,12 +12,15 @@ import { registerContactTimeline } from "@/contacts/timeline";
 import { registerCustomWebhookRoutes } from "@/custom-webhooks/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
+import { registerInteractionRoutes } from "@/interactions/routes";
 import { registerJobRoutes } from "@/jobs/routes";
+import { registerKeyRoutes } from "@/keys/routes";
 import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
 import { registerOtpRoutes } from "@/otp/routes";
+import { registerPrivacyRoutes } from "@/pii/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
 import { registerTagRoutes } from "@/tags/routes";
@@ -68,6 +72,11 @@ export function createApiApp(): App {
   registerCustomWebhookRoutes(app);
   // One-time codes (issue 11): POST /api/otp, /api/otp/verify, /api/otp/settings.
   registerOtpRoutes(app);
+  // Audit log and PII (issue 11): the audit log, masking settings, key rotation, interactions.
+  registerAuditRoutes(app);
+  registerPrivacyRoutes(app);
+  registerKeyRoutes(app);
+  registerInteractionRoutes(app);
   // Calls: outbound calls, the calls list, analytics (before /api/calls/{id}), the blocklist, a
   // contact's timeline of messages and calls.
   registerCallAnalytics(app);

@@ -1,13 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
 import { organizationSchema, presentOrganization } from "@/organizations/schemas";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
+import type { AppContext } from "@/platform/app";
 import { issueAccessToken, protectedRoute } from "@/platform/auth";
 import { sha256Hex } from "@/platform/crypto";
+import { ApiError } from "@/platform/errors";
 import { errorResponses, jsonBody, jsonContent, publicErrorResponses, timestamp } from "@/platform/openapi";
 import { clientIp, enforceRateLimit } from "@/platform/request";
 import { email, password, presentUser, userSchema } from "@/users/schemas";
-import { acceptInvite, authenticate, registerOrganization, whoami } from "./service";
+import { acceptInvite, authenticate, failedLoginTarget, registerOrganization, whoami } from "./service";
 
 const tokenSchema = z.object({ token: z.string(), expiresAt: timestamp }).openapi("AccessToken");
 
@@ -74,17 +76,50 @@ const meRoute = protectedRoute({
   },
 });
 
+/** A user signing in (no token yet: the actor and the organization are the account's own). */
+function auditSignIn(c: AppContext, user: { id: string; organizationId: string }, action: string) {
+  return auditFromContext(c, {
+    organizationId: user.organizationId,
+    actor: { type: "user", id: user.id },
+    action,
+    targetType: "user",
+    targetId: user.id,
+  });
+}
+
+/**
+ * A failed sign-in is recorded in the organization of the account it tried (never the password, and
+ * the e-mail only as that account's id); one for an e-mail no account has belongs to no
+ * organization and is logged (e-mail masked) instead.
+ */
+async function auditFailedLogin(c: AppContext, email: string) {
+  const target = await failedLoginTarget(c.var.services.db, email);
+  if (!target) {
+    c.var.services.log.warn("sign-in failed for an unknown e-mail", { email });
+    return;
+  }
+  await auditFromContext(c, {
+    organizationId: target.organizationId,
+    actor: { type: "anonymous" },
+    action: "auth.login_failed",
+    targetType: "user",
+    targetId: target.id,
+    metadata: { reason: target.reason },
+  });
+}
+
 export function registerAuthRoutes(app: App) {
   app.openapi(registerRoute, async (c) => {
     const { env, db } = c.var.services;
     const input = c.req.valid("json");
     await enforceRateLimit(c, "register-ip", clientIp(c), { limit: env.REGISTER_MAX_PER_IP, windowSeconds: 3600 });
     const { organization, user } = await registerOrganization(db, input);
-    await audit(db, {
+    await auditFromContext(c, {
       organizationId: organization.id,
       actor: { type: "user", id: user.id },
       action: "organization.registered",
-      ip: clientIp(c),
+      targetType: "organization",
+      targetId: organization.id,
     });
     const { token, expiresAt } = await issueAccessToken(env, user);
     return c.json(
@@ -107,7 +142,18 @@ export function registerAuthRoutes(app: App) {
       limit: env.LOGIN_MAX_PER_EMAIL,
       windowSeconds: window,
     });
-    const user = await authenticate(db, input.email, input.password);
+    let user: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      user = await authenticate(db, input.email, input.password);
+    } catch (error) {
+      // Recorded after the answer (waitUntil): a write only for e-mails that exist would let the
+      // answer's timing tell which accounts exist, which authenticate() takes care not to.
+      if (error instanceof ApiError && error.code === "UNAUTHORIZED") {
+        c.var.services.waitUntil(auditFailedLogin(c, input.email));
+      }
+      throw error;
+    }
+    await auditSignIn(c, user, "auth.login");
     const { token, expiresAt } = await issueAccessToken(env, user);
     return c.json({ token, expiresAt: expiresAt.toISOString() }, 200);
   });
@@ -120,6 +166,7 @@ export function registerAuthRoutes(app: App) {
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     });
     const user = await acceptInvite(db, input.token, input.password);
+    await auditSignIn(c, user, "auth.invite_accepted");
     const { token, expiresAt } = await issueAccessToken(env, user);
     return c.json({ token, expiresAt: expiresAt.toISOString(), user: presentUser(user) }, 200);
   });

@@ -48,6 +48,22 @@ export async function authenticate(db: Database, email: string, password: string
   return user;
 }
 
+/** The account a failed sign-in tried, and why it failed, for the audit log; null for an unknown e-mail. */
+export async function failedLoginTarget(db: Database, email: string) {
+  const [user] = await db
+    .select({
+      id: users.id,
+      organizationId: users.organizationId,
+      active: users.active,
+      invited: sql<boolean>`${users.passwordHash} is null`,
+    })
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+  if (!user) return null;
+  const reason = !user.active ? "inactive" : user.invited ? "invitation_pending" : "wrong_password";
+  return { id: user.id, organizationId: user.organizationId, reason };
+}
+
 export async function acceptInvite(db: Database, token: string, password: string) {
   const tokenHash = await sha256Hex(token);
   const passwordHash = await hashPassword(password);

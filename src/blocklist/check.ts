@@ -1,7 +1,7 @@
 import { type AnyColumn, and, eq, type SQL } from "drizzle-orm";
 import { blockedNumbers } from "@/db/schema";
 import type { Executor } from "@/platform/db";
-import { normalizePhone } from "@/platform/phone";
+import { senderPhone } from "@/platform/phone";
 
 /**
  * Whether an organization blocks a number: the one rule for inbound calls (<Reject>), outbound
@@ -9,7 +9,8 @@ import { normalizePhone } from "@/platform/phone";
  * or without +55, a Brazilian mobile with or without its ninth digit) meets the same entry.
  */
 export async function isBlocked(db: Executor, organizationId: string, phone: string): Promise<boolean> {
-  const e164 = normalizePhone(phone) ?? `+${phone.replace(/\D/g, "")}`;
+  const e164 = senderPhone(phone)?.phone;
+  if (!e164) return false;
   const [row] = await db
     .select({ id: blockedNumbers.id })
     .from(blockedNumbers)

@@ -1,28 +1,27 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
 import { phone } from "@/contacts/schemas";
+import { fullView, listView, type PiiView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { maskPhone } from "@/platform/logger";
 import { jsonBody, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
-import { listedPhone } from "@/platform/pii";
-import type { Principal } from "@/platform/principal";
 import { type BlockedRow, blockNumber, listBlocked, unblock } from "./service";
 
 const blockedSchema = z
   .object({
     id: z.string(),
-    phone: z.string().openapi({ description: "E.164; masked in the list for the agent role." }),
+    phone: z.string().openapi({ description: "E.164; masked in the list unless `reveal=true`." }),
     reason: z.string().nullable(),
     createdBy: z.string().nullable(),
     createdAt: timestamp,
   })
   .openapi("BlockedNumber");
 
-const present = (row: BlockedRow, viewer: Pick<Principal, "role"> | null): z.infer<typeof blockedSchema> => ({
+const present = (row: BlockedRow, pii: PiiView): z.infer<typeof blockedSchema> => ({
   id: row.id,
-  phone: (viewer ? listedPhone(viewer, row.phone) : row.phone) ?? row.phone,
+  phone: pii.phone(row.phone) ?? row.phone,
   reason: row.reason,
   createdBy: row.createdBy,
   createdAt: row.createdAt.toISOString(),
@@ -34,8 +33,8 @@ const list = protectedRoute({
   tags: ["blocklist"],
   summary: "Blocked numbers",
   description:
-    "Newest first. A blocked number's inbound calls are rejected, and no outbound call or message goes to it (409 `BLOCKED_NUMBER`). Numbers are masked for the agent role.",
-  request: { query: pageQuery },
+    "Newest first. A blocked number's inbound calls are rejected, and no outbound call or message goes to it (409 `BLOCKED_NUMBER`). Numbers are masked unless `reveal=true` (admins and supervisors, audited).",
+  request: { query: pageQuery.extend({ reveal: revealQuery }) },
   responses: { 200: jsonContent(pageSchema(blockedSchema, "BlockedNumberPage"), "A page of blocked numbers.") },
 });
 
@@ -82,16 +81,16 @@ const remove = protectedRoute({
 
 export function registerBlocklistRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
+    const { limit, cursor, reveal } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
-    const principal = c.var.principal;
-    const rows = await listBlocked(c.var.services.db, principal.organizationId, { limit, after });
+    const pii = await listView(c, { name: "blocklist", reveal });
+    const rows = await listBlocked(c.var.services.db, c.var.principal.organizationId, { limit, after });
     return c.json(
       toPage(
         rows,
         limit,
         (r) => ({ id: r.id }),
-        (r) => present(r, principal),
+        (r) => present(r, pii),
       ),
       200,
     );
@@ -107,25 +106,21 @@ export function registerBlocklistRoutes(app: App) {
       reason: body.reason,
       createdBy: principal.type === "user" ? principal.id : null,
     });
-    if (!created) return c.json(present(row, null), 200);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    if (!created) return c.json(present(row, fullView), 200);
+    await auditFromContext(c, {
       action: "blocklist.added",
       targetType: "blocked_number",
       targetId: row.id,
       metadata: { phone: maskPhone(row.phone), reason: row.reason },
     });
-    return c.json(present(row, null), 201);
+    return c.json(present(row, fullView), 201);
   });
 
   app.openapi(remove, async (c) => {
     const { db } = c.var.services;
     const principal = c.var.principal;
     const row = await unblock(db, principal.organizationId, c.req.valid("param").idOrPhone);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       action: "blocklist.removed",
       targetType: "blocked_number",
       targetId: row.id,

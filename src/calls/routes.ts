@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
 import { metadata } from "@/contacts/schemas";
 import { messageDirections } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import type { QueuedJob } from "@/jobs/outbox";
+import { fullView, listView, resourceView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idempotent } from "@/platform/idempotency";
@@ -57,7 +59,7 @@ const list = protectedRoute({
   tags: ["calls"],
   summary: "List calls",
   description:
-    "Newest first. `from` is inclusive and `to` exclusive, on when the call started; a bare date `to` includes that whole day (UTC). `agentId` is a user's id or a voice agent's. Phone numbers are masked (+55*******4321) for the agent role; admins and supervisors see them whole, as does everyone in GET /api/calls/{id}.",
+    "Newest first. `from` is inclusive and `to` exclusive, on when the call started; a bare date `to` includes that whole day (UTC). `agentId` is a user's id or a voice agent's. Phone numbers (and any in summaries and metadata) are masked unless `reveal=true` (admins and supervisors, audited).",
   request: {
     query: pageQuery.extend({
       status: z.enum(callStatuses).optional(),
@@ -68,6 +70,7 @@ const list = protectedRoute({
       agentId: z.string().trim().min(1).max(200).optional(),
       from: instant.optional(),
       to: instant.optional(),
+      reveal: revealQuery,
     }),
   },
   responses: { 200: jsonContent(pageSchema(callSchema, "CallPage"), "A page of calls.") },
@@ -78,6 +81,8 @@ const get = protectedRoute({
   path: "/api/calls/{id}",
   tags: ["calls"],
   summary: "A call with its transcript, analysis, recording and events",
+  description:
+    "Personal data in full for admins, supervisors and the agent on the call (or assigned the contact's ticket); masked for other agents.",
   request: { params: idParam },
   responses: { 200: jsonContent(callDetailSchema, "The call.") },
 });
@@ -90,7 +95,21 @@ export function registerCallRoutes(app: App) {
     const { result, replayed } = await idempotent(c, { body }, async (tx) => {
       const queued = await queueCall(tx, c.var.principal, body);
       jobs = queued.jobs;
-      return { status: 202, body: presentCall({ call: queued.call, contact: queued.contact, simulated: false }, null) };
+      await auditFromContext(
+        c,
+        {
+          action: "call.placed",
+          targetType: "call",
+          targetId: queued.call.id,
+          metadata: { channelId: body.channelId },
+        },
+        tx,
+      );
+      // The caller typed the number: the answer shows it back.
+      return {
+        status: 202,
+        body: presentCall({ call: queued.call, contact: queued.contact, simulated: false }, fullView),
+      };
     });
     if (jobs.length) services.waitUntil(dispatch(services, jobs));
     if (replayed) c.header("idempotent-replayed", "true");
@@ -98,12 +117,12 @@ export function registerCallRoutes(app: App) {
   });
 
   app.openapi(list, async (c) => {
-    const { limit, cursor, from, to, ...filters } = c.req.valid("query");
+    const { limit, cursor, from, to, reveal, ...filters } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
-    const principal = c.var.principal;
+    const pii = await listView(c, { name: "calls", reveal, filters: { ...filters, from, to } });
     const rows = await listCalls(
       c.var.services.db,
-      principal.organizationId,
+      c.var.principal.organizationId,
       { ...filters, ...dateRange(from, to) },
       { limit, after },
     );
@@ -112,7 +131,7 @@ export function registerCallRoutes(app: App) {
         rows,
         limit,
         (r) => ({ id: r.call.id }),
-        (r) => presentCall(r, principal),
+        (r) => presentCall(r, pii),
       ),
       200,
     );
@@ -120,6 +139,7 @@ export function registerCallRoutes(app: App) {
 
   app.openapi(get, async (c) => {
     const row = await getCall(c.var.services.db, c.var.principal.organizationId, c.req.valid("param").id);
-    return c.json(presentCallDetail(row), 200);
+    const pii = await resourceView(c, { contactId: row.call.contactId, assigneeId: row.call.agentId });
+    return c.json(presentCallDetail(row, pii), 200);
   });
 }

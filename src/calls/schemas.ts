@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { callPlacements, contacts } from "@/db/schema";
+import type { PiiView } from "@/pii/policy";
 import { timestamp } from "@/platform/openapi";
-import { listedPhone } from "@/platform/pii";
-import type { Principal } from "@/platform/principal";
 import { type CallRow, callStatuses } from "@/voice/calls";
 import { isPlaceholder } from "@/voice/place/link";
 
@@ -111,10 +110,10 @@ export type CallListRow = {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** A call as lists show it: phones masked for callers who do not see them (src/platform/pii.ts). */
-export function presentCall(row: CallListRow, viewer: Pick<Principal, "role"> | null): z.infer<typeof callSchema> {
+/** A call through the caller's view of personal data (src/pii/policy.ts): phones, and text that may hold them. */
+export function presentCall(row: CallListRow, pii: PiiView): z.infer<typeof callSchema> {
   const { call: c, contact } = row;
-  const phone = (value: string | null) => (viewer ? listedPhone(viewer, value) : value);
+  const phone = pii.phone;
   const recorded = c.recordingUrl ?? c.recordingSid;
   return {
     id: c.id,
@@ -145,12 +144,12 @@ export function presentCall(row: CallListRow, viewer: Pick<Principal, "role"> | 
           status: c.recordingStatus,
         }
       : null,
-    summary: c.summary,
+    summary: pii.deep(c.summary),
     sentiment: c.sentiment,
     successful: c.successful,
     disconnectionReason: c.disconnectionReason,
     simulated: row.simulated ?? false,
-    metadata: c.metadata,
+    metadata: pii.deep(c.metadata),
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -159,16 +158,17 @@ export function presentCall(row: CallListRow, viewer: Pick<Principal, "role"> | 
 type PlacementRow = typeof callPlacements.$inferSelect;
 type EventRow = { id: string; kind: string; payload: Record<string, unknown>; occurredAt: Date };
 
-/** The whole call, phones included (one record the caller opened). */
+/** The whole call, through the view of one resource (in full for admins, supervisors and its agent). */
 export function presentCallDetail(
   row: CallListRow & { placement: PlacementRow | null; events: EventRow[] },
+  pii: PiiView,
 ): z.infer<typeof callDetailSchema> {
   const { call: c, placement: p } = row;
   return {
-    ...presentCall(row, null),
-    transcript: c.transcript,
-    transcriptTurns: c.transcriptTurns,
-    analysis: c.analysis,
+    ...presentCall(row, pii),
+    transcript: pii.deep(c.transcript),
+    transcriptTurns: pii.deep(c.transcriptTurns),
+    analysis: pii.deep(c.analysis),
     placement: p
       ? {
           record: p.record,

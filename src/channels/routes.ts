@@ -1,10 +1,27 @@
+import { auditFromContext } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
 import { channelChanges, channelSchema, newChannel, presentChannel } from "./schemas";
+import { type ChannelRow, openCredentials } from "./secrets";
 import { createChannel, deleteChannel, getChannel, listChannels, updateChannel } from "./service";
+
+/**
+ * What the audit log keeps of a channel change: its plain fields, and its credentials as field
+ * names only (every config value counts as secret: set, changed or removed, never the value).
+ */
+async function channelDiff(env: Parameters<typeof openCredentials>[0], before: ChannelRow | null, after: ChannelRow) {
+  const fields = ["name", "active", "queueId", "settings"];
+  const credentials = auditDiff(before ? await openCredentials(env, before) : null, await openCredentials(env, after), {
+    secret: "all",
+  });
+  return {
+    ...auditDiff(before, after, { fields }),
+    ...Object.fromEntries(Object.entries(credentials).map(([field, change]) => [`config.${field}`, change])),
+  };
+}
 
 const routes = {
   create: protectedRoute({
@@ -66,12 +83,11 @@ export function registerChannelRoutes(app: App) {
     const principal = c.var.principal;
     const input = c.req.valid("json");
     const row = await createChannel(db, env, principal.organizationId, input);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       action: "channel.created",
       targetType: "channel",
       targetId: row.id,
+      diff: await channelDiff(env, null, row),
       metadata: { type: input.type },
     });
     return c.json(await presentChannel(env, row), 201);
@@ -106,13 +122,15 @@ export function registerChannelRoutes(app: App) {
     const { db, env } = c.var.services;
     const principal = c.var.principal;
     const input = c.req.valid("json");
-    const row = await updateChannel(db, env, principal.organizationId, c.req.valid("param").id, input);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
-      action: "channel.updated",
+    const id = c.req.valid("param").id;
+    const before = await getChannel(db, principal.organizationId, id);
+    const row = await updateChannel(db, env, principal.organizationId, id, input);
+    await auditFromContext(c, {
+      // New credentials are what an attacker with an admin session would change: findable on their own.
+      action: input.config ? "channel.credentials_changed" : "channel.updated",
       targetType: "channel",
       targetId: row.id,
+      diff: await channelDiff(env, before, row),
       metadata: { fields: Object.keys(input), configFields: Object.keys(input.config ?? {}) },
     });
     return c.json(await presentChannel(env, row), 200);
@@ -123,13 +141,7 @@ export function registerChannelRoutes(app: App) {
     const principal = c.var.principal;
     const id = c.req.valid("param").id;
     await deleteChannel(db, principal.organizationId, id);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
-      action: "channel.deleted",
-      targetType: "channel",
-      targetId: id,
-    });
+    await auditFromContext(c, { action: "channel.deleted", targetType: "channel", targetId: id });
     return c.body(null, 204);
   });
 }

@@ -1,4 +1,6 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import type { AuditRequest } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import { calls, contactIdentities, contacts, leads, messages, tickets } from "@/db/schema";
 import { audit } from "@/platform/audit";
 import type { Database, Transaction } from "@/platform/db";
@@ -108,7 +110,13 @@ const latest = (a: Date | null, b: Date | null) => (a && b ? (a > b ? a : b) : (
  * move over, gaps in the primary's details are filled, and the duplicate stays behind as a
  * tombstone pointing at the primary.
  */
-export async function mergeContacts(db: Database, principal: Principal, primaryId: string, duplicateId: string) {
+export async function mergeContacts(
+  db: Database,
+  principal: Principal,
+  primaryId: string,
+  duplicateId: string,
+  request?: AuditRequest,
+) {
   const side: MergeSide = { organizationId: principal.organizationId, primaryId, duplicateId };
   if (primaryId === duplicateId) throw new ApiError("CONFLICT", "A contact cannot be merged with itself.");
   return db.transaction(async (tx) => {
@@ -133,25 +141,25 @@ export async function mergeContacts(db: Database, principal: Principal, primaryI
     const moved = await moveRows(tx, side, actor);
     // The duplicate gives up its phone first: the primary may take it, and the index is unique.
     await tx.update(contacts).set({ mergedIntoId: primaryId, phone: null }).where(eq(contacts.id, duplicateId));
-    await tx
-      .update(contacts)
-      .set({
-        name: primary.name || duplicate.name,
-        email: primary.email || duplicate.email,
-        phone: primary.phone || duplicate.phone,
-        metadata: { ...duplicate.metadata, ...primary.metadata },
-        // An opt-out given under either record still binds the person.
-        optOut: primary.optOut || duplicate.optOut,
-        optOutAt: primary.optOut || duplicate.optOut ? earliest(primary.optOutAt, duplicate.optOutAt) : null,
-        lastInboundAt: latest(primary.lastInboundAt, duplicate.lastInboundAt),
-      })
-      .where(eq(contacts.id, primaryId));
+    const merged = {
+      name: primary.name || duplicate.name,
+      email: primary.email || duplicate.email,
+      phone: primary.phone || duplicate.phone,
+      metadata: { ...duplicate.metadata, ...primary.metadata },
+      // An opt-out given under either record still binds the person.
+      optOut: primary.optOut || duplicate.optOut,
+      optOutAt: primary.optOut || duplicate.optOut ? earliest(primary.optOutAt, duplicate.optOutAt) : null,
+      lastInboundAt: latest(primary.lastInboundAt, duplicate.lastInboundAt),
+    };
+    await tx.update(contacts).set(merged).where(eq(contacts.id, primaryId));
     await audit(tx, {
       organizationId: side.organizationId,
       actor: principal,
       action: "contact.merged",
       targetType: "contact",
       targetId: primaryId,
+      ...request,
+      diff: auditDiff(primary, merged, { fields: ["name", "email", "phone", "optOut"] }),
       metadata: { duplicateId, moved, resolvedTicketIds },
     });
     return { moved, resolvedTicketIds };

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext, requestOf } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
+import { fullView, listView, resourceView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
@@ -22,9 +24,13 @@ const list = protectedRoute({
   path: "/api/contacts",
   tags: ["contacts"],
   summary: "List or search contacts",
-  description: "`q` matches part of the name (any case) or the phone number, in any common format.",
+  description:
+    "`q` matches part of the name (any case) or the phone number, in any common format. Phones and e-mails are masked unless `reveal=true` (admins and supervisors, audited).",
   request: {
-    query: pageQuery.extend({ q: z.string().trim().min(1).max(100).optional().openapi({ example: "maria" }) }),
+    query: pageQuery.extend({
+      q: z.string().trim().min(1).max(100).optional().openapi({ example: "maria" }),
+      reveal: revealQuery,
+    }),
   },
   responses: { 200: jsonContent(pageSchema(contactSchema, "ContactPage"), "A page of contacts, newest first.") },
 });
@@ -107,11 +113,17 @@ const merge = protectedRoute({
 
 export function registerContactRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const { limit, cursor, q } = c.req.valid("query");
+    const { limit, cursor, q, reveal } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
+    const pii = await listView(c, { name: "contacts", reveal, filters: { q } });
     const rows = await listContacts(c.var.services.db, c.var.principal.organizationId, { limit, after, q });
     return c.json(
-      toPage(rows, limit, (r) => ({ id: r.id }), presentContact),
+      toPage(
+        rows,
+        limit,
+        (r) => ({ id: r.id }),
+        (r) => presentContact(r, pii),
+      ),
       200,
     );
   });
@@ -120,19 +132,14 @@ export function registerContactRoutes(app: App) {
     const { db } = c.var.services;
     const principal = c.var.principal;
     const contact = await createContact(db, principal.organizationId, c.req.valid("json"));
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
-      action: "contact.created",
-      targetType: "contact",
-      targetId: contact.id,
-    });
-    return c.json(presentContact(contact), 201);
+    await auditFromContext(c, { action: "contact.created", targetType: "contact", targetId: contact.id });
+    // The caller has just sent these values: answering them in full discloses nothing.
+    return c.json(presentContact(contact, fullView), 201);
   });
 
   app.openapi(get, async (c) => {
     const detail = await contactDetail(c.var.services.db, c.var.principal.organizationId, c.req.valid("param").id);
-    return c.json(presentContactDetail(detail), 200);
+    return c.json(presentContactDetail(detail, await resourceView(c, { contactId: detail.contact.id })), 200);
   });
 
   app.openapi(update, async (c) => {
@@ -140,25 +147,28 @@ export function registerContactRoutes(app: App) {
     const principal = c.var.principal;
     const changes = c.req.valid("json");
     const { before, after } = await updateContact(db, principal.organizationId, c.req.valid("param").id, changes);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       // Opt-outs are consent records: they get an action of their own so they are easy to find.
       action:
         before.optOut !== after.optOut ? (after.optOut ? "contact.opted_out" : "contact.opted_in") : "contact.updated",
       targetType: "contact",
       targetId: after.id,
+      diff: auditDiff(before, after, { fields: Object.keys(changes) }),
       metadata: { fields: Object.keys(changes) },
     });
-    return c.json(presentContact(after), 200);
+    const shown = presentContact(after, await resourceView(c, { contactId: after.id }));
+    // What the caller has just sent comes back as sent; the rest as the policy shows it.
+    if (changes.phone !== undefined) shown.phone = after.phone;
+    if (changes.email !== undefined) shown.email = after.email;
+    return c.json(shown, 200);
   });
 
   app.openapi(merge, async (c) => {
     const { db } = c.var.services;
     const principal = c.var.principal;
     const { id } = c.req.valid("param");
-    const result = await mergeContacts(db, principal, id, c.req.valid("json").duplicateId);
+    const result = await mergeContacts(db, principal, id, c.req.valid("json").duplicateId, requestOf(c));
     const detail = await contactDetail(db, principal.organizationId, id);
-    return c.json({ contact: presentContactDetail(detail), ...result }, 200);
+    return c.json({ contact: presentContactDetail(detail, await resourceView(c, { contactId: id })), ...result }, 200);
   });
 }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { contacts } from "@/db/schema";
+import type { PiiView } from "@/pii/policy";
 import { timestamp } from "@/platform/openapi";
 import { normalizePhone } from "@/platform/phone";
 
@@ -66,13 +67,14 @@ export type TicketCounts = z.infer<typeof contactDetailSchema>["ticketCounts"];
 
 export type ContactRow = typeof contacts.$inferSelect;
 
-export function presentContact(row: ContactRow): z.infer<typeof contactSchema> {
+/** `pii`: masked or in full, as src/pii/policy.ts decides for the caller and the response. */
+export function presentContact(row: ContactRow, pii: PiiView): z.infer<typeof contactSchema> {
   return {
     id: row.id,
-    phone: row.phone,
+    phone: pii.phone(row.phone),
     phoneVerified: row.phoneVerified,
     name: row.name,
-    email: row.email,
+    email: pii.email(row.email),
     optOut: row.optOut,
     optOutAt: row.optOutAt?.toISOString() ?? null,
     metadata: row.metadata,
@@ -83,10 +85,18 @@ export function presentContact(row: ContactRow): z.infer<typeof contactSchema> {
   };
 }
 
-export function presentContactDetail(detail: {
-  contact: ContactRow;
-  identities: { kind: string; externalId: string }[];
-  ticketCounts: TicketCounts;
-}): z.infer<typeof contactDetailSchema> {
-  return { ...presentContact(detail.contact), identities: detail.identities, ticketCounts: detail.ticketCounts };
+export function presentContactDetail(
+  detail: {
+    contact: ContactRow;
+    identities: { kind: string; externalId: string }[];
+    ticketCounts: TicketCounts;
+  },
+  pii: PiiView,
+): z.infer<typeof contactDetailSchema> {
+  return {
+    ...presentContact(detail.contact, pii),
+    // A Telegram user id or an e-mail thread names the person as much as a phone does.
+    identities: detail.identities.map((i) => ({ kind: i.kind, externalId: pii.deep(i.externalId) })),
+    ticketCounts: detail.ticketCounts,
+  };
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import { callSchema, presentCall } from "@/calls/schemas";
 import { callAt } from "@/calls/service";
 import { callPlacements, calls, contacts, messages } from "@/db/schema";
+import { listView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import type { Executor } from "@/platform/db";
@@ -24,8 +25,8 @@ const route = protectedRoute({
   tags: ["contacts"],
   summary: "A contact's messages and calls in one list, newest first",
   description:
-    "Every message (on any ticket and channel) and every call of the contact, ordered by when it happened (a message's creation, a call's start), newest first. Each item is typed `message` or `call`. Call phone numbers are masked for the agent role, as in GET /api/calls.",
-  request: { params: idParam, query: pageQuery },
+    "Every message (on any ticket and channel) and every call of the contact, ordered by when it happened (a message's creation, a call's start), newest first. Each item is typed `message` or `call`. Phones and e-mails are masked unless `reveal=true` (admins and supervisors, audited), as in the other lists.",
+  request: { params: idParam, query: pageQuery.extend({ reveal: revealQuery }) },
   responses: { 200: jsonContent(pageSchema(itemSchema, "TimelinePage"), "A page of the timeline.") },
 });
 
@@ -92,8 +93,9 @@ export function registerContactTimeline(app: App) {
   app.openapi(route, async (c) => {
     const { db } = c.var.services;
     const principal = c.var.principal;
-    const { limit, cursor } = c.req.valid("query");
+    const { limit, cursor, reveal } = c.req.valid("query");
     const contact = await getContact(db, principal.organizationId, c.req.valid("param").id);
+    const pii = await listView(c, { name: "contact_timeline", reveal, filters: { contactId: contact.id } });
     const items = await timeline(db, principal.organizationId, contact.id, {
       limit,
       cursor: decodeCursor(cursor, cursorSchema),
@@ -109,13 +111,13 @@ export function registerContactTimeline(app: App) {
                 type: "message",
                 id: item.id,
                 at: new Date(item.at).toISOString(),
-                message: presentMessage(item.row.message),
+                message: presentMessage(item.row.message, pii),
               }
             : {
                 type: "call",
                 id: item.id,
                 at: new Date(item.at).toISOString(),
-                call: presentCall(item.row, principal),
+                call: presentCall(item.row, pii),
               },
       ),
       200,

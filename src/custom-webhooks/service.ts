@@ -2,6 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { forgetChannel } from "@/channels/cache";
 import { customWebhooks } from "@/db/schema";
+import { sealContext } from "@/keys/sealed";
 import { decryptSecret, encryptSecret, randomToken } from "@/platform/crypto";
 import type { Executor } from "@/platform/db";
 import type { Env } from "@/platform/env";
@@ -10,7 +11,7 @@ import { ApiError } from "@/platform/errors";
 export type CustomWebhookRow = typeof customWebhooks.$inferSelect;
 
 // Bound into the ciphertext: a secret copied onto another hook's (or organization's) row does not open.
-const context = (organizationId: string, id: string) => `custom-webhook:${organizationId}:${id}`;
+const context = sealContext.customWebhook;
 
 /** Where the hook's sender posts. */
 export const customWebhookUrl = (publicUrl: string, row: Pick<CustomWebhookRow, "organizationId" | "id">) =>

@@ -1,11 +1,24 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { jsonBody, jsonContent } from "@/platform/openapi";
-import { integrationNames } from "./registry";
+import { integrationNames, integrationProviders } from "./registry";
 import { integrationBody, integrationSchema, presentIntegration, providerParam, testResultSchema } from "./schemas";
-import { deleteIntegration, putIntegration, storedIntegrations, testIntegration } from "./service";
+import {
+  deleteIntegration,
+  type IntegrationRow,
+  openSecrets,
+  putIntegration,
+  storedIntegrations,
+  testIntegration,
+} from "./service";
+
+/** Settings as the audit log compares them: config and secrets together, secrets then redacted. */
+async function settingsOf(env: Parameters<typeof openSecrets>[0], row: IntegrationRow | undefined) {
+  return row ? { ...row.config, ...(await openSecrets(env, row)) } : null;
+}
 
 const routes = {
   list: protectedRoute({
@@ -58,13 +71,13 @@ export function registerIntegrationRoutes(app: App) {
     const principal = c.var.principal;
     const { provider } = c.req.valid("param");
     const input = c.req.valid("json");
+    const before = await settingsOf(env, (await storedIntegrations(db, principal.organizationId)).get(provider));
     const row = await putIntegration(db, env, principal.organizationId, provider, input);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       action: "integration.configured",
       targetType: "integration",
       targetId: provider,
+      diff: auditDiff(before, await settingsOf(env, row), { secret: integrationProviders[provider].secretFields }),
       metadata: { fields: Object.keys(input) },
     });
     return c.json(await presentIntegration(env, provider, row), 200);
@@ -75,13 +88,7 @@ export function registerIntegrationRoutes(app: App) {
     const principal = c.var.principal;
     const { provider } = c.req.valid("param");
     await deleteIntegration(db, principal.organizationId, provider);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
-      action: "integration.removed",
-      targetType: "integration",
-      targetId: provider,
-    });
+    await auditFromContext(c, { action: "integration.removed", targetType: "integration", targetId: provider });
     return c.body(null, 204);
   });
 

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { forgetAllChannels } from "@/channels/cache";
 import { integrations } from "@/db/schema";
+import { sealContext } from "@/keys/sealed";
 import { decryptSecret, encryptSecret } from "@/platform/crypto";
 import type { Executor } from "@/platform/db";
 import type { Env } from "@/platform/env";
@@ -11,7 +12,7 @@ import type { IntegrationSource } from "./types";
 export type IntegrationRow = typeof integrations.$inferSelect;
 
 // Bound into the ciphertext: secrets copied onto another organization's (or provider's) row do not open.
-const context = (organizationId: string, provider: string) => `integration:${organizationId}:${provider}`;
+const context = sealContext.integration;
 
 export async function openSecrets(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
   if (!row.secrets) return {};

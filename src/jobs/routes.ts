@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { jobStatuses } from "@/db/schema";
+import { fullView, listView, type PiiView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
@@ -24,14 +25,15 @@ const jobSchema = z
   })
   .openapi("Job");
 
-const present = (row: OutboxRow): z.infer<typeof jobSchema> => ({
+// Payloads can carry what a customer wrote (message.received events): masked like any list.
+const present = (row: OutboxRow, pii: PiiView): z.infer<typeof jobSchema> => ({
   id: row.id,
   name: row.name,
   status: row.status,
   attempts: row.attempts,
   maxAttempts: row.maxAttempts,
   lastError: row.lastError,
-  payload: row.payload,
+  payload: pii.deep(row.payload),
   nextAttemptAt: row.nextAttemptAt.toISOString(),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
@@ -44,7 +46,11 @@ const list = protectedRoute({
   summary: "Background jobs, e.g. dead letters (?status=dead)",
   roles: ["admin"],
   request: {
-    query: pageQuery.extend({ status: z.enum(jobStatuses).optional(), name: z.string().max(100).optional() }),
+    query: pageQuery.extend({
+      status: z.enum(jobStatuses).optional(),
+      name: z.string().max(100).optional(),
+      reveal: revealQuery,
+    }),
   },
   responses: { 200: jsonContent(pageSchema(jobSchema, "JobPage"), "A page of jobs, newest first.") },
 });
@@ -61,11 +67,17 @@ const retry = protectedRoute({
 
 export function registerJobRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const { limit, cursor, status, name } = c.req.valid("query");
+    const { limit, cursor, status, name, reveal } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
+    const pii = await listView(c, { name: "jobs", reveal, filters: { status, name } });
     const rows = await listJobs(c.var.services.db, c.var.principal.organizationId, { status, name }, { limit, after });
     return c.json(
-      toPage(rows, limit, (r) => ({ id: r.id }), present),
+      toPage(
+        rows,
+        limit,
+        (r) => ({ id: r.id }),
+        (r) => present(r, pii),
+      ),
       200,
     );
   });
@@ -83,6 +95,6 @@ export function registerJobRoutes(app: App) {
       targetId: id,
     });
     services.waitUntil(dispatch(services, [row]));
-    return c.json(present(row), 200);
+    return c.json(present(row, fullView), 200);
   });
 }

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { leadStatuses, leadTemperatures } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
+import { listView, resourceView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
@@ -24,13 +25,14 @@ const list = protectedRoute({
   tags: ["leads"],
   summary: "List or search leads",
   description:
-    "One lead per contact, filled by the AI agent's replies and people's edits. `q` matches part of the name, company, e-mail, interest or the contact's name.",
+    "One lead per contact, filled by the AI agent's replies and people's edits. `q` matches part of the name, company, e-mail, interest or the contact's name. E-mails are masked unless `reveal=true` (admins and supervisors, audited).",
   request: {
     query: pageQuery.extend({
       temperature: z.enum(leadTemperatures).optional(),
       status: z.enum(leadStatuses).optional(),
       contactId: z.uuid().optional(),
       q: z.string().trim().min(1).max(100).optional().openapi({ example: "acme" }),
+      reveal: revealQuery,
     }),
   },
   responses: { 200: jsonContent(pageSchema(leadSchema, "LeadPage"), "A page of leads, newest first.") },
@@ -79,11 +81,17 @@ const quotesCreate = protectedRoute({
 
 export function registerLeadRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid("query");
+    const { limit, cursor, reveal, ...filter } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
+    const pii = await listView(c, { name: "leads", reveal, filters: filter });
     const rows = await listLeads(c.var.services.db, c.var.principal.organizationId, { limit, after, ...filter });
     return c.json(
-      toPage(rows, limit, (r) => ({ id: r.id }), presentLead),
+      toPage(
+        rows,
+        limit,
+        (r) => ({ id: r.id }),
+        (r) => presentLead(r, pii),
+      ),
       200,
     );
   });
@@ -93,7 +101,8 @@ export function registerLeadRoutes(app: App) {
     const { organizationId } = c.var.principal;
     const lead = await getLead(db, organizationId, c.req.valid("param").id);
     const history = await temperatureHistory(db, organizationId, lead.id);
-    return c.json({ ...presentLead(lead), temperatureHistory: history.map(presentTemperatureChange) }, 200);
+    const pii = await resourceView(c, { contactId: lead.contactId });
+    return c.json({ ...presentLead(lead, pii), temperatureHistory: history.map(presentTemperatureChange) }, 200);
   });
 
   app.openapi(update, async (c) => {
@@ -110,7 +119,7 @@ export function registerLeadRoutes(app: App) {
       targetId: lead.id,
       metadata: { fields: Object.keys(changes) },
     });
-    return c.json(presentLead(lead), 200);
+    return c.json(presentLead(lead, await resourceView(c, { contactId: lead.contactId })), 200);
   });
 
   app.openapi(quotesList, async (c) => {

@@ -9,6 +9,7 @@ import {
   technicalQuestionStatuses,
   type technicalQuestions,
 } from "@/db/schema";
+import type { PiiView } from "@/pii/policy";
 import { timestamp } from "@/platform/openapi";
 
 type LeadRow = typeof leads.$inferSelect;
@@ -43,7 +44,8 @@ export const leadSchema = z
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export function presentLead(row: LeadRow): z.infer<typeof leadSchema> {
+/** `pii`: the e-mail masked or in full, as src/pii/policy.ts decides. */
+export function presentLead(row: LeadRow, pii: PiiView): z.infer<typeof leadSchema> {
   return {
     id: row.id,
     contactId: row.contactId,
@@ -51,7 +53,7 @@ export function presentLead(row: LeadRow): z.infer<typeof leadSchema> {
     name: row.name,
     company: row.company,
     companyId: row.companyId,
-    email: row.email,
+    email: pii.email(row.email),
     interest: row.interest,
     quantity: row.quantity,
     urgency: row.urgency,

@@ -13,6 +13,8 @@ export const eventTypes = [
   "call.started",
   "call.ended",
   "call.analyzed",
+  "call.missed",
+  "call.voicemail",
   "lead.hot",
   "custom.received",
 ] as const;

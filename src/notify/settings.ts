@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { organizations } from "@/db/schema";
+import { sealContext } from "@/keys/sealed";
 import { decryptSecret, encryptSecret } from "@/platform/crypto";
 import type { Executor } from "@/platform/db";
 import type { Env } from "@/platform/env";
@@ -8,7 +9,7 @@ import type { Env } from "@/platform/env";
 export type EventsWebhook = { url: string; secret: string };
 type Stored = { eventsWebhook?: { url: string; secret: string } };
 
-const context = (organizationId: string) => `organization:${organizationId}:events-webhook`;
+const context = sealContext.eventsWebhook;
 
 export async function readEventsWebhook(db: Executor, env: Env, organizationId: string): Promise<EventsWebhook | null> {
   const [org] = await db

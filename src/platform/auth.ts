@@ -1,10 +1,10 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { sign, verify } from "hono/jwt";
+import { decode, sign, verify } from "hono/jwt";
 import { apiKeys, type Role, users } from "@/db/schema";
 import type { AppEnv } from "./app";
-import { sha256Hex } from "./crypto";
+import { currentKey, keyList, keysWithId, sha256Hex, toBase64Url } from "./crypto";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { bearerSecurity, errorResponses } from "./openapi";
@@ -20,19 +20,39 @@ export async function issueAccessToken(
 ): Promise<{ token: string; expiresAt: Date }> {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + env.JWT_TTL_SECONDS;
+  // Signed with the current JWT_SECRET, named in the header's kid (key rotation, README).
+  const { kid, key } = await currentKey(env.JWT_SECRET);
+  const jwk = { kty: "oct", k: toBase64Url(new TextEncoder().encode(key)), alg: "HS256", kid };
   const token = await sign(
     { sub: user.id, org: user.organizationId, role: user.role, iss: ISSUER, iat: now, exp },
-    env.JWT_SECRET,
-    "HS256",
+    jwk,
   );
   return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/**
+ * The token's claims if one of JWT_SECRET's keys signed it: the key its kid names, or, for a token
+ * minted before tokens named their key, each listed key in turn. A kid no listed key has is refused.
+ */
+async function verifyAccessToken(env: Env, token: string): Promise<Record<string, unknown>> {
+  const { kid } = decode(token).header;
+  const secrets = typeof kid === "string" ? await keysWithId(env.JWT_SECRET, kid) : keyList(env.JWT_SECRET);
+  let failure: unknown = new Error("no key for this token");
+  for (const secret of secrets) {
+    try {
+      return await verify(token, secret, { alg: "HS256", iss: ISSUER });
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
 }
 
 async function userPrincipal(c: { var: AppEnv["Variables"] }, token: string): Promise<Principal | null> {
   const { env, db } = c.var.services;
   let payload: Record<string, unknown>;
   try {
-    payload = await verify(token, env.JWT_SECRET, { alg: "HS256", iss: ISSUER });
+    payload = await verifyAccessToken(env, token);
   } catch {
     return null;
   }

@@ -78,27 +78,102 @@ function aesKey(base64Key: string): Promise<CryptoKey> {
   return key;
 }
 
+// Key rotation (issue 11): ENCRYPTION_KEY and JWT_SECRET each hold a comma-separated list, the
+// current key first. A ciphertext or token names the key that made it by a short hash, so a read
+// picks its key at once and an old key keeps working until everything is re-sealed with the new.
+
+/** The keys of a comma-separated list, current first; a single value is a list of one. */
+export function keyList(value: string): string[] {
+  return [...new Set(value.split(",").map((k) => k.trim()))].filter((k) => k !== "");
+}
+
+const keyIds = new Map<string, Promise<string>>();
+
 /**
- * AES-256-GCM with a random 96-bit IV. `context` is bound as additional data, so a ciphertext
- * copied onto another row (another channel, say) fails to decrypt.
+ * A key's public name: 8 hex characters of a domain-separated SHA-256. Naming a 256-bit key
+ * (or a 32+ character secret) this way tells nothing usable about it.
  */
-export async function encryptSecret(base64Key: string, plaintext: string, context = ""): Promise<string> {
+export function keyId(secret: string): Promise<string> {
+  let id = keyIds.get(secret);
+  if (!id) {
+    id = sha256Hex(`switchboard-key-id:${secret}`).then((hex) => hex.slice(0, 8));
+    keyIds.set(secret, id);
+  }
+  return id;
+}
+
+/** The current key of a list and its id. */
+export async function currentKey(keys: string): Promise<{ kid: string; key: string }> {
+  const [key] = keyList(keys);
+  if (!key) throw new Error("no key configured");
+  return { kid: await keyId(key), key };
+}
+
+/** The listed keys whose id is `kid` (one, barring a 32-bit collision). */
+export async function keysWithId(keys: string, kid: string): Promise<string[]> {
+  const list = keyList(keys);
+  const ids = await Promise.all(list.map(keyId));
+  return list.filter((_, i) => ids[i] === kid);
+}
+
+/** The key id a sealed value names (`v2.<kid>...`), or null for a `v1` value, which names none. */
+export function sealedKeyId(sealed: string): string | null {
+  const [version, kid] = sealed.split(".");
+  return version === "v2" && kid ? kid : null;
+}
+
+/**
+ * AES-256-GCM with a random 96-bit IV and the current key of `keys`, as `v2.<kid>.<iv>.<ct>`.
+ * `context` is bound as additional data, so a ciphertext copied onto another row (another
+ * channel, say) fails to decrypt.
+ */
+export async function encryptSecret(keys: string, plaintext: string, context = ""): Promise<string> {
+  const { kid, key } = await currentKey(keys);
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
-    await aesKey(base64Key),
+    await aesKey(key),
     encoder.encode(plaintext),
   );
-  return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
+  return `v2.${kid}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
 }
 
-export async function decryptSecret(base64Key: string, sealed: string, context = ""): Promise<string> {
-  const [version, iv, ciphertext] = sealed.split(".");
-  if (version !== "v1" || !iv || !ciphertext) throw new Error("unrecognized ciphertext format");
+async function open(key: string, iv: string, ciphertext: string, context: string): Promise<string> {
   const plaintext = await crypto.subtle.decrypt(
     { name: "AES-GCM", iv: fromBase64Url(iv), additionalData: encoder.encode(context) },
-    await aesKey(base64Key),
+    await aesKey(key),
     fromBase64Url(ciphertext),
   );
   return decoder.decode(plaintext);
+}
+
+/**
+ * Opens `v2.<kid>.<iv>.<ct>` with the listed key it names, and the older `v1.<iv>.<ct>` (which
+ * names none) with whichever listed key opens it: GCM's tag refuses every wrong one.
+ */
+export async function decryptSecret(keys: string, sealed: string, context = ""): Promise<string> {
+  const parts = sealed.split(".");
+  let candidates: string[];
+  let iv: string | undefined;
+  let ciphertext: string | undefined;
+  if (parts[0] === "v2" && parts.length === 4) {
+    candidates = await keysWithId(keys, parts[1] ?? "");
+    [, , iv, ciphertext] = parts;
+    if (candidates.length === 0) throw new Error(`sealed with key ${parts[1]}, which is not configured`);
+  } else if (parts[0] === "v1" && parts.length === 3) {
+    candidates = keyList(keys);
+    [, iv, ciphertext] = parts;
+  } else {
+    throw new Error("unrecognized ciphertext format");
+  }
+  if (!iv || !ciphertext) throw new Error("unrecognized ciphertext format");
+  let failure: unknown = new Error("no key configured");
+  for (const key of candidates) {
+    try {
+      return await open(key, iv, ciphertext, context);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
 }

@@ -1,4 +1,6 @@
 import * as z from "zod";
+// With its extension: scripts/secrets-put.ts loads this file in plain Node, which resolves no alias.
+import { keyList } from "./crypto.ts";
 
 const optional = z
   .string()
@@ -17,9 +19,20 @@ export const envSchema = z.object({
   DATABASE_DRIVER: z.enum(["auto", "neon", "pg"]).default("auto"),
   /** host:port/path of a WebSocket-to-TCP proxy for the Neon driver (local and tests only). */
   NEON_WS_PROXY: optional,
-  /** 32 bytes, base64: the AES-GCM key for credentials at rest. */
-  ENCRYPTION_KEY: z.string().refine((v) => base64Length(v) === 32, "must be 32 random bytes, base64 encoded"),
-  JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /**
+   * 32 bytes, base64: the AES-GCM key for credentials at rest. A comma-separated list rotates keys:
+   * the first seals, every listed one still opens what it sealed (README, "Rotating keys").
+   */
+  ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (v) => keyList(v).length > 0 && keyList(v).every((k) => base64Length(k) === 32),
+      "must be 32 random bytes, base64 encoded",
+    ),
+  /** HMAC secret of access tokens; a comma-separated list rotates them (the first signs). */
+  JWT_SECRET: z
+    .string()
+    .refine((v) => keyList(v).length > 0 && keyList(v).every((k) => k.length >= 32), "must be at least 32 characters"),
   JWT_TTL_SECONDS: z.coerce
     .number()
     .int()
@@ -43,6 +56,8 @@ export const envSchema = z.object({
   META_GRAPH_URL: optionalUrl,
   ZAPI_BASE_URL: optionalUrl,
   TWILIO_API_URL: optionalUrl,
+  /** TaskRouter's REST API (reservations of unanswered agent calls are rejected through it). */
+  TWILIO_TASKROUTER_URL: optionalUrl,
   TELEGRAM_API_URL: optionalUrl,
   /** BuilderBot's API base; a channel's own apiUrl config wins. */
   BUILDERBOT_API_URL: optionalUrl,
@@ -94,6 +109,11 @@ export const envSchema = z.object({
       .optional(),
   ),
   KNOWLEDGE_MIN_SCORE: z.coerce.number().min(-1).max(1).default(0.2),
+  /** Phones and e-mails masked in list responses unless revealed (README); an organization may override it. */
+  PII_MASKING_ENABLED: z
+    .union([z.boolean(), z.string()])
+    .optional()
+    .transform((v) => !(v === false || v === "false" || v === "0")),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,17 +1,23 @@
-import { maskPhone } from "./logger";
-import type { Principal } from "./principal";
-
 /**
- * Whether lists show this caller whole phone numbers. Admins and supervisors see them; agents (and
- * agent-role API keys) see them masked (+55*******4321) in lists of many people (calls, the
- * timeline's calls, the blocklist), and whole in the one record they open (GET /api/calls/{id}),
- * as GET /api/contacts/{id} shows a contact's.
+ * Masking of personal data (phones, e-mails) for API responses, with the logger's own functions:
+ * one masked form everywhere, `+55*******4321` and `m***@example.com`. Who sees what unmasked is
+ * decided by src/pii/policy.ts.
  */
-export function seesPhones(principal: Pick<Principal, "role">): boolean {
-  return principal.role === "admin" || principal.role === "supervisor";
+import { maskPhone, maskPii } from "./logger";
+
+export { maskPhone, maskPii };
+
+/** An e-mail field: first character, `***`, the domain; anything without a domain wholly hidden. */
+export function maskEmail(value: string): string {
+  const at = value.lastIndexOf("@");
+  if (at < 1) return "***";
+  return `${value[0]}***${value.slice(at)}`;
 }
 
-/** A phone number as a list shows it to this caller. */
-export function listedPhone(principal: Pick<Principal, "role">, phone: string | null): string | null {
-  return phone && !seesPhones(principal) ? maskPhone(phone) : phone;
+/** A JSON value (a provider's raw payload, a shared contact card) with phones and e-mails masked in every string. */
+export function maskDeep<T>(value: T, depth = 0): T {
+  if (typeof value === "string") return maskPii(value) as T;
+  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)])) as T;
 }

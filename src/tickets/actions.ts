@@ -2,11 +2,14 @@ import { z } from "@hono/zod-openapi";
 import { assertActiveAgent } from "@/agents/service";
 import { insightsOnResolve } from "@/ai/insights/enqueue";
 import { assignJob, drainBacklogJob } from "@/assignment/enqueue";
+import { auditFromContext } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import type { TicketHistoryAction } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type OutboxRow } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
 import { subscribed } from "@/notify/settings";
+import { resourceView } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import type { AppContext } from "@/platform/app";
 import { protectedRoute } from "@/platform/auth";
@@ -25,6 +28,8 @@ type Action = {
   summary: string;
   body?: z.ZodType;
   roles?: ("admin" | "supervisor" | "agent")[];
+  /** The audit log's action for it, written in the action's transaction (critical actions only). */
+  audited?: string;
   run(
     tx: Transaction,
     ticket: TicketRow,
@@ -57,6 +62,7 @@ const actions: Action[] = [
   {
     path: "transfer",
     summary: "Move to another queue (unassigned there unless an agent is given)",
+    audited: "ticket.transferred",
     body: z.object({ queueId: z.uuid(), assigneeId: z.uuid().optional() }),
     async run(tx, ticket, input: { queueId: string; assigneeId?: string }, c) {
       const principal = c.var.principal;
@@ -144,11 +150,16 @@ export function registerTicketActions(app: App) {
         const before = await getTicket(tx, principal.organizationId, c.req.valid("param").id, true);
         const result = await action.run(tx, before, input, c);
         const after = await changeTicket(tx, before, result.changes, actorOf(principal), result.action);
+        if (action.audited) {
+          const fields = Object.keys(result.changes);
+          const diff = auditDiff(before, after, { fields });
+          await auditFromContext(c, { action: action.audited, targetType: "ticket", targetId: after.id, diff }, tx);
+        }
         jobs = await enqueue(tx, result.jobs ?? []);
         return after;
       });
       if (jobs.length) c.var.services.waitUntil(dispatch(c.var.services, jobs));
-      return c.json(await presentTicketOf(db, ticket), 200);
+      return c.json(await presentTicketOf(db, ticket, await resourceView(c, ticket)), 200);
     });
   }
 }

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { dispatch } from "@/jobs/dispatch";
 import type { OutboxRow } from "@/jobs/outbox";
 import { queueOutbound } from "@/outbound/queue";
+import { fullView, listView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idempotent } from "@/platform/idempotency";
@@ -35,10 +36,13 @@ const list = protectedRoute({
   path: "/api/tickets/{id}/messages",
   tags: ["messages"],
   summary: "A ticket's messages",
+  description:
+    "Phones and e-mails of contact cards the customer shared are masked unless `reveal=true` (admins and supervisors, audited).",
   request: {
     params: idParam,
     query: pageQuery.extend({
       order: z.enum(["asc", "desc"]).default("desc").openapi({ description: "desc: newest first" }),
+      reveal: revealQuery,
     }),
   },
   responses: { 200: jsonContent(pageSchema(messageSchema, "MessagePage"), "A page of messages.") },
@@ -62,12 +66,18 @@ const send = protectedRoute({
 export function registerMessageRoutes(app: App) {
   app.openapi(list, async (c) => {
     const { db } = c.var.services;
-    const { limit, cursor, order } = c.req.valid("query");
+    const { limit, cursor, order, reveal } = c.req.valid("query");
     const ticket = await getTicket(db, c.var.principal.organizationId, c.req.valid("param").id);
     const after = decodeCursor(cursor, idCursor)?.id;
+    const pii = await listView(c, { name: "ticket_messages", reveal, filters: { ticketId: ticket.id } });
     const rows = await listMessages(db, ticket, { limit, after, order });
     return c.json(
-      toPage(rows, limit, (m) => ({ id: m.id }), presentMessage),
+      toPage(
+        rows,
+        limit,
+        (m) => ({ id: m.id }),
+        (m) => presentMessage(m, pii),
+      ),
       200,
     );
   });
@@ -80,7 +90,8 @@ export function registerMessageRoutes(app: App) {
     const { result, replayed } = await idempotent(c, { ticketId, body }, async (tx) => {
       const queued = await queueOutbound(tx, services.env, c.var.principal, ticketId, body);
       jobs = queued.jobs;
-      return { status: 202, body: presentMessage(queued.message) };
+      // Outbound: the team's own text, never a customer's contact card.
+      return { status: 202, body: presentMessage(queued.message, fullView) };
     });
     if (jobs.length) services.waitUntil(dispatch(services, jobs));
     if (replayed) c.header("idempotent-replayed", "true");

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { phone } from "@/contacts/schemas";
 import { ticketStatuses } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
+import { fullView, listView, resourceView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
@@ -15,6 +16,7 @@ const list = protectedRoute({
   path: "/api/tickets",
   tags: ["tickets"],
   summary: "List tickets, newest first",
+  description: "The contact's phone is masked unless `reveal=true` (admins and supervisors, audited).",
   request: {
     query: pageQuery.extend({
       status: z
@@ -38,6 +40,7 @@ const list = protectedRoute({
         .max(200)
         .optional()
         .openapi({ description: "Text in the subject, the contact or the messages." }),
+      reveal: revealQuery,
     }),
   },
   responses: { 200: jsonContent(pageSchema(ticketSchema, "TicketPage"), "A page of tickets.") },
@@ -79,9 +82,10 @@ const update = protectedRoute({
 
 export function registerTicketRoutes(app: App) {
   app.openapi(list, async (c) => {
-    const { limit, cursor, ...filters } = c.req.valid("query");
+    const { limit, cursor, reveal, ...filters } = c.req.valid("query");
     const after = decodeCursor(cursor, idCursor)?.id;
     const { db } = c.var.services;
+    const pii = await listView(c, { name: "tickets", reveal, filters });
     const rows = await listTickets(db, c.var.principal.organizationId, filters, { limit, after });
     const page = toPage(
       rows,
@@ -89,24 +93,28 @@ export function registerTicketRoutes(app: App) {
       (t) => ({ id: t.id }),
       (t) => t,
     );
-    return c.json({ data: await presentTickets(db, page.data), nextCursor: page.nextCursor }, 200);
+    return c.json({ data: await presentTickets(db, page.data, pii), nextCursor: page.nextCursor }, 200);
   });
 
   app.openapi(get, async (c) => {
     const { db } = c.var.services;
-    return c.json(await ticketDetail(db, c.var.principal.organizationId, c.req.valid("param").id), 200);
+    const id = c.req.valid("param").id;
+    return c.json(await ticketDetail(db, c.var.principal.organizationId, id, (ticket) => resourceView(c, ticket)), 200);
   });
 
   app.openapi(create, async (c) => {
     const services = c.var.services;
-    const { ticket, jobs } = await openTicket(services.db, c.var.principal, c.req.valid("json"));
+    const input = c.req.valid("json");
+    const { ticket, jobs } = await openTicket(services.db, c.var.principal, input);
     if (jobs.length) services.waitUntil(dispatch(services, jobs));
-    return c.json(await presentTicketOf(services.db, ticket), 201);
+    // A phone the caller has just sent comes back as sent.
+    const pii = input.phone ? fullView : await resourceView(c, ticket);
+    return c.json(await presentTicketOf(services.db, ticket, pii), 201);
   });
 
   app.openapi(update, async (c) => {
     const { db } = c.var.services;
     const ticket = await updateTicket(db, c.var.principal, c.req.valid("param").id, c.req.valid("json"));
-    return c.json(await presentTicketOf(db, ticket), 200);
+    return c.json(await presentTicketOf(db, ticket, await resourceView(c, ticket)), 200);
   });
 }

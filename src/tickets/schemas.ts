@@ -11,6 +11,7 @@ import {
   type tickets,
   transcriptStatuses,
 } from "@/db/schema";
+import type { PiiView } from "@/pii/policy";
 import { timestamp } from "@/platform/openapi";
 import { activeStatuses } from "./active";
 
@@ -126,7 +127,13 @@ type HistoryRow = typeof ticketHistory.$inferSelect;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export function presentTicket(t: TicketRow, contact: ContactRow, tags: string[]): z.infer<typeof ticketSchema> {
+/** `pii`: the contact's phone masked or in full, as src/pii/policy.ts decides. */
+export function presentTicket(
+  t: TicketRow,
+  contact: ContactRow,
+  tags: string[],
+  pii: PiiView,
+): z.infer<typeof ticketSchema> {
   return {
     id: t.id,
     number: t.number,
@@ -136,7 +143,7 @@ export function presentTicket(t: TicketRow, contact: ContactRow, tags: string[])
     channelId: t.channelId,
     queueId: t.queueId,
     assigneeId: t.assigneeId,
-    contact: { id: contact.id, phone: contact.phone, name: contact.name },
+    contact: { id: contact.id, phone: pii.phone(contact.phone), name: contact.name },
     tags,
     unreadCount: t.unreadCount,
     firstResponseDueAt: iso(t.firstResponseDueAt),
@@ -150,7 +157,8 @@ export function presentTicket(t: TicketRow, contact: ContactRow, tags: string[])
   };
 }
 
-export function presentMessage(m: MessageRow): z.infer<typeof messageSchema> {
+/** `pii` masks the phones and e-mails of a contact card the customer shared (type `contact`). */
+export function presentMessage(m: MessageRow, pii: PiiView): z.infer<typeof messageSchema> {
   const { voice: _voice, ...media } = m.media ?? {};
   return {
     id: m.id,
@@ -160,7 +168,7 @@ export function presentMessage(m: MessageRow): z.infer<typeof messageSchema> {
     type: m.type,
     text: m.body,
     media: m.media ? media : null,
-    content: m.content ?? null,
+    content: (m.type === "contact" ? pii.deep(m.content) : m.content) ?? null,
     transcript: m.transcript ?? null,
     transcriptStatus: m.transcriptStatus ?? null,
     status: m.status,

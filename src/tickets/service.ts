@@ -10,6 +10,7 @@ import {
   tickets,
   ticketTags,
 } from "@/db/schema";
+import type { PiiView } from "@/pii/policy";
 import type { Database, Executor, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
@@ -28,8 +29,8 @@ export async function getTicket(db: Executor, organizationId: string, id: string
   return ticket;
 }
 
-/** Tickets with their contact and tag names, in the order given. */
-export async function presentTickets(db: Executor, rows: TicketRow[]) {
+/** Tickets with their contact (phone as `pii` shows it) and tag names, in the order given. */
+export async function presentTickets(db: Executor, rows: TicketRow[], pii: PiiView) {
   if (rows.length === 0) return [];
   const ids = rows.map((t) => t.id);
   const [people, labels] = await Promise.all([
@@ -48,28 +49,39 @@ export async function presentTickets(db: Executor, rows: TicketRow[]) {
   const tagsOf = new Map<string, string[]>();
   for (const label of labels) tagsOf.set(label.ticketId, [...(tagsOf.get(label.ticketId) ?? []), label.name]);
   return rows.map((t) =>
-    presentTicket(t, byId.get(t.contactId) ?? { id: t.contactId, phone: null, name: null }, tagsOf.get(t.id) ?? []),
+    presentTicket(
+      t,
+      byId.get(t.contactId) ?? { id: t.contactId, phone: null, name: null },
+      tagsOf.get(t.id) ?? [],
+      pii,
+    ),
   );
 }
 
-export async function presentTicketOf(db: Executor, ticket: TicketRow) {
-  const [presented] = await presentTickets(db, [ticket]);
+export async function presentTicketOf(db: Executor, ticket: TicketRow, pii: PiiView) {
+  const [presented] = await presentTickets(db, [ticket], pii);
   if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
   return presented;
 }
 
-/** A ticket with its contact, its last twenty messages and its whole history. */
-export async function ticketDetail(db: Executor, organizationId: string, id: string) {
+/** A ticket with its contact, its last twenty messages and its whole history; `viewOf` says how PII shows. */
+export async function ticketDetail(
+  db: Executor,
+  organizationId: string,
+  id: string,
+  viewOf: (ticket: TicketRow) => Promise<PiiView>,
+) {
   const ticket = await getTicket(db, organizationId, id);
+  const pii = await viewOf(ticket);
   const [presented, recent, history, insights] = await Promise.all([
-    presentTicketOf(db, ticket),
+    presentTicketOf(db, ticket, pii),
     db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
     db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
     readInsights(db, organizationId, ticket.id),
   ]);
   return {
     ...presented,
-    lastMessages: recent.reverse().map(presentMessage),
+    lastMessages: recent.reverse().map((m) => presentMessage(m, pii)),
     history: history.map(presentHistory),
     insights,
   };

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
@@ -86,12 +87,11 @@ export function registerUserRoutes(app: App) {
     const { db } = c.var.services;
     const principal = c.var.principal;
     const { user, inviteToken } = await createUser(db, principal.organizationId, c.req.valid("json"));
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       action: inviteToken ? "user.invited" : "user.created",
       targetType: "user",
       targetId: user.id,
+      diff: auditDiff(null, { email: user.email, name: user.name, role: user.role }),
       metadata: { role: user.role },
     });
     return c.json({ user: presentUser(user), inviteToken: inviteToken ?? null }, 201);
@@ -107,12 +107,12 @@ export function registerUserRoutes(app: App) {
     const principal = c.var.principal;
     const changes = c.req.valid("json");
     const { before, after } = await updateUser(db, principal.organizationId, c.req.valid("param").id, changes);
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
-      action: "user.updated",
+    await auditFromContext(c, {
+      // A role change is a privilege change: an action of its own, easy to find.
+      action: before.role !== after.role ? "user.role_changed" : "user.updated",
       targetType: "user",
       targetId: after.id,
+      diff: auditDiff(before, after, { fields: ["name", "role", "active"] }),
       metadata: {
         before: { role: before.role, active: before.active },
         after: { role: after.role, active: after.active },
@@ -124,13 +124,14 @@ export function registerUserRoutes(app: App) {
   app.openapi(deactivate, async (c) => {
     const { db } = c.var.services;
     const principal = c.var.principal;
-    const { after } = await updateUser(db, principal.organizationId, c.req.valid("param").id, { active: false });
-    await audit(db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    const { before, after } = await updateUser(db, principal.organizationId, c.req.valid("param").id, {
+      active: false,
+    });
+    await auditFromContext(c, {
       action: "user.deactivated",
       targetType: "user",
       targetId: after.id,
+      diff: auditDiff(before, after, { fields: ["active"] }),
     });
     return c.body(null, 204);
   });

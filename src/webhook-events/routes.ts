@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { auditFromContext } from "@/audit/context";
+import { auditDiff } from "@/audit/diff";
 import { webhookEventStatuses } from "@/db/schema";
 import type { App } from "@/platform/api-app";
-import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { toBase64 } from "@/platform/crypto";
 import { idParam, jsonContent, timestamp } from "@/platform/openapi";
@@ -109,13 +110,14 @@ export function registerWebhookEventRoutes(app: App) {
   app.openapi(replay, async (c) => {
     const { services, principal } = c.var;
     const id = c.req.valid("param").id;
+    const before = await getWebhookEvent(services.db, principal.organizationId, id);
     const row = await replayWebhookEvent(services, principal.organizationId, id);
-    await audit(services.db, {
-      organizationId: principal.organizationId,
-      actor: principal,
+    await auditFromContext(c, {
       action: "webhook_event.replayed",
       targetType: "webhook_event",
       targetId: id,
+      diff: auditDiff({ status: before.status }, { status: row.status }),
+      metadata: { provider: row.provider, channelId: row.channelId, replayCount: row.replayCount },
     });
     services.log.info("webhook event replayed", { webhookEventId: id, status: row.status });
     return c.json(present(row), 200);

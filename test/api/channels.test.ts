@@ -132,7 +132,8 @@ describe("POST /api/channels", () => {
       const row = await storedRow(id);
       if (!row) throw new Error("not stored");
       expect(row.organizationId).toBe(tenant.organizationId);
-      expect(row.credentials).toMatch(/^v1\./);
+      // Sealed values name their key (v2.<key id>.<iv>.<ciphertext>), so a rotation knows which key opens them.
+      expect(row.credentials).toMatch(/^v2\.[0-9a-f]{8}\./);
       expectNoSecrets(row.credentials, config);
       for (const url of Object.values(res.body.webhookUrls as Record<string, string>)) {
         const secret = url.split("/").pop() ?? "";

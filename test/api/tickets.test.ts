@@ -187,8 +187,8 @@ describe("GET /api/tickets", () => {
     expect(await ids(`tag=vip&assigneeId=${w.agent.id}`)).toEqual([b.id]);
     expect(await ids(`queueId=${w.q1}&status=closed`)).toEqual([]);
 
-    // Contact and tag names are presented with each ticket.
-    const list = await call("/api/tickets?limit=100", { token: tenant.token });
+    // Contact and tag names are presented with each ticket (phones revealed: lists mask them by default).
+    const list = await call("/api/tickets?limit=100&reveal=true", { token: tenant.token });
     const byId = new Map<string, Ticket>(list.body.data.map((t: Ticket) => [t.id, t]));
     expect(byId.get(a.id)).toMatchObject({ status: "open", contact: { phone: "+5511900000001", name: w.alice } });
     expect(byId.get(b.id)).toMatchObject({
@@ -419,7 +419,7 @@ describe("POST /api/tickets", () => {
     const other = await metaChannel(tenant);
     const again = await openTicket(tenant.token, { channelId: other.channel.id, phone: "+55 11 91234-5678" });
     expect(again.contact.id).toBe(ticket.contact.id);
-    const contacts = await call("/api/contacts?limit=100", { token: tenant.token });
+    const contacts = await call("/api/contacts?limit=100&reveal=true", { token: tenant.token });
     expect(contacts.body.data.map((c: { phone: string }) => c.phone)).toEqual(["+5511912345678"]);
   });
 

@@ -67,6 +67,18 @@ describe("secrets per function", () => {
     ]);
   });
 
+  it("accepts key lists for rotation (current first) and refuses a list with one bad key", () => {
+    const rotated = {
+      ...valid,
+      ENCRYPTION_KEY: `bmV3LWtleS1mb3ItdGhlLXJvdGF0aW9uLXRlc3QtMzI=,${valid.ENCRYPTION_KEY}`,
+      JWT_SECRET: `new-jwt-secret-of-the-rotation-at-least-32-chars,${valid.JWT_SECRET}`,
+    };
+    expect(reviewSecrets(rotated)).toEqual({ errors: [], warnings: [] });
+    expect(reviewSecrets({ ...rotated, ENCRYPTION_KEY: `${valid.ENCRYPTION_KEY},c2hvcnQ=` }).errors).toEqual([
+      "ENCRYPTION_KEY: must be 32 random bytes, base64 encoded",
+    ]);
+  });
+
   it("warns that rate limits will be per-isolate without Upstash", () => {
     const { UPSTASH_REDIS_REST_URL: _url, UPSTASH_REDIS_REST_TOKEN: _token, ...rest } = valid;
     expect(reviewSecrets(rest).warnings).toEqual([

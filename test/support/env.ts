@@ -19,6 +19,7 @@ export function providerUrls() {
     META_GRAPH_URL: `${fakes}/meta/v21.0`,
     ZAPI_BASE_URL: `${fakes}/zapi`,
     TWILIO_API_URL: `${fakes}/twilio`,
+    TWILIO_TASKROUTER_URL: `${fakes}/taskrouter`,
     TELEGRAM_API_URL: `${fakes}/telegram`,
     BUILDERBOT_API_URL: `${fakes}/builderbot`,
     RETELL_API_URL: `${fakes}/retell`,

@@ -1,4 +1,4 @@
-// Loopback fakes of the provider APIs (Meta Graph, Z-API, BuilderBot, Twilio, Telegram, QStash,
+// Loopback fakes of the provider APIs (Meta Graph, Z-API, BuilderBot, Twilio, TaskRouter, Telegram, QStash,
 // an OpenAI-compatible model server under /openai/<scope>/v1, see openai-fake.ts).
 // One HTTP server; each provider under its own path prefix. Every request is recorded, and a
 // test can queue canned answers (429 with Retry-After, 500, a slow answer) for a path prefix.
@@ -107,13 +107,22 @@ function providerAnswer(path: string, body: string): { status: number; body: unk
     const params = new URLSearchParams(body);
     return {
       status: 201,
-      // The Calls API answers a Call resource (CA...), the Messages API a Message (SM...).
+      // The Calls API answers a Call resource (CA + 32 hex digits, as Twilio's webhooks then
+      // carry it), the Messages API a Message (SM...).
       body: {
-        sid: nextId(path.endsWith("/Calls.json") ? "CAfake" : "SMfake"),
+        sid: path.endsWith("/Calls.json") ? `CA${randomUUID().replaceAll("-", "")}` : nextId("SMfake"),
         status: "queued",
         to: params.get("To"),
         from: params.get("From"),
       },
+    };
+  }
+  // TaskRouter's reservation update: the reservation as it now stands.
+  if (path.startsWith("/taskrouter/")) {
+    const params = new URLSearchParams(body);
+    return {
+      status: 200,
+      body: { sid: path.split("/").pop(), reservation_status: params.get("ReservationStatus") ?? "pending" },
     };
   }
   if (path.startsWith("/telegram/")) {

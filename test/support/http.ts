@@ -49,9 +49,9 @@ export async function runScheduled(options: { env?: Record<string, unknown>; dri
   await waitOnExecutionContext(ctx);
 }
 
-/** The one ticket of a channel (asserting there is exactly one). */
+/** The one ticket of a channel (asserting there is exactly one), its contact's phone revealed (lists mask it). */
 export async function onlyTicket(token: string, channelId: string) {
-  const list = await call(`/api/tickets?channelId=${channelId}`, { token });
+  const list = await call(`/api/tickets?channelId=${channelId}&reveal=true`, { token });
   if (list.body.data.length !== 1) throw new Error(`expected one ticket on ${channelId}: ${list.text}`);
   return list.body.data[0];
 }

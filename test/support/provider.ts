@@ -55,7 +55,7 @@ export async function createChannel(
   body: {
     type: string;
     name?: string;
-    config: Record<string, string>;
+    config: Record<string, unknown>;
     queueId?: string;
     settings?: Record<string, unknown>;
   },

@@ -72,7 +72,8 @@ describe("auto-assignment", () => {
     const free = await agent(tenant, queueId, { maxConcurrent: 5 });
     await agent(tenant, queueId, { maxConcurrent: 5, status: "offline" });
     await inbound("5511900000002");
-    const list = await call(`/api/tickets?queueId=${queueId}`, { token: tenant.token });
+    // Revealed: lists mask phones by default, and tickets are told apart here by phone.
+    const list = await call(`/api/tickets?queueId=${queueId}&reveal=true`, { token: tenant.token });
     const byPhone = Object.fromEntries(
       list.body.data.map((t: { contact: { phone: string }; assigneeId: string }) => [t.contact.phone, t]),
     );

@@ -1,7 +1,9 @@
 // GET /api/calls and GET /api/calls/{id}: filters, keyset pages, organizations kept apart (404),
 // phone numbers masked in the list for agents, the whole call (transcript, analysis, recording,
 // events) in the detail. Calls are seeded with upsertCall, as the provider webhooks store them.
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { auditLog } from "@/db/schema";
 import { type CallStatus, callerContact, recordCallEvent, upsertCall } from "@/voice/calls";
 import { brMobile, twilioVoiceChannel } from "../support/calls";
 import { withDb } from "../support/db";
@@ -94,23 +96,43 @@ describe("GET /api/calls", () => {
     expect(bad.status).toBe(400);
   });
 
-  it("masks phone numbers for agents and shows them to supervisors and admins", async () => {
+  it("masks phone numbers in the list unless an admin or supervisor reveals them (audited)", async () => {
     const tenant = await createTenant();
     const agent = await createMember(tenant, "agent");
     const supervisor = await createMember(tenant, "supervisor");
     const from = "+5511987654321";
     await seedCall(tenant, { from });
-    const asAgent = (await call("/api/calls", { token: agent.token })).body.data[0];
-    expect(asAgent).toMatchObject({ fromNumber: "+55*******4321", toNumber: "+14*****0100" });
-    expect(asAgent.contact.phone).toBe("+55*******4321");
-    expect(JSON.stringify(asAgent)).not.toContain("987654321");
-    for (const token of [supervisor.token, tenant.token]) {
-      const shown = (await call("/api/calls", { token })).body.data[0];
-      expect(shown).toMatchObject({ fromNumber: from, contact: { phone: from } });
+    for (const token of [agent.token, supervisor.token, tenant.token]) {
+      const masked = (await call("/api/calls", { token })).body.data[0];
+      expect(masked).toMatchObject({ fromNumber: "+55*******4321", toNumber: "+14*****0100" });
+      expect(masked.contact.phone).toBe("+55*******4321");
+      expect(JSON.stringify(masked)).not.toContain("987654321");
     }
-    // The one record an agent opens shows the number, as a contact's record does.
-    const detail = await call(`/api/calls/${asAgent.id}`, { token: agent.token });
-    expect(detail.body.fromNumber).toBe(from);
+    const revealed = await call("/api/calls?reveal=true&status=completed", { token: supervisor.token });
+    expect(revealed.body.data[0]).toMatchObject({ fromNumber: from, contact: { phone: from } });
+    expect((await call("/api/calls?reveal=true", { token: agent.token })).status).toBe(403);
+    const [entry] = await withDb((db) =>
+      db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.organizationId, tenant.organizationId), eq(auditLog.action, "pii.revealed"))),
+    );
+    expect(entry).toMatchObject({ actorId: supervisor.userId, targetId: "calls" });
+  });
+
+  it("shows one call in full to admins, supervisors and its agent, masked to other agents", async () => {
+    const tenant = await createTenant();
+    const ana = await createMember(tenant, "agent", "Ana");
+    const bia = await createMember(tenant, "agent", "Bia");
+    const from = "+5511987654321";
+    const seeded = await seedCall(tenant, { from, agentId: ana.userId });
+    const detail = async (token: string) => (await call(`/api/calls/${seeded.id}`, { token })).body;
+    expect((await detail(ana.token)).fromNumber).toBe(from);
+    expect((await detail(tenant.token)).fromNumber).toBe(from);
+    expect(await detail(bia.token)).toMatchObject({
+      fromNumber: "+55*******4321",
+      contact: { phone: "+55*******4321" },
+    });
   });
 
   it("keeps organizations apart: another organization's calls are neither listed nor readable (404)", async () => {

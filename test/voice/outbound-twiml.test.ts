@@ -140,7 +140,7 @@ describe("POST /webhooks/twilio/{channelId}/outbound", () => {
     expect(after?.call).toMatchObject({
       status: "queued",
       answeredAt: null,
-      metadata: { answeredBy: "machine_start" },
+      metadata: { machineDetection: "machine_start" },
     });
   });
 
@@ -202,7 +202,7 @@ describe("POST /webhooks/twilio/{channelId}/outbound", () => {
     });
   });
 
-  it("answers a malformed body with 400, and an unknown call or channel with 404, storing nothing", async () => {
+  it("answers a malformed body with 400 and an unknown channel with 404, and hangs up on a call this channel did not place, storing nothing", async () => {
     const p = await placed();
     const malformed = await postOutboundTwiml(p.channel.id, p.callId, p.config.authToken, {
       AccountSid: p.config.accountSid,
@@ -211,14 +211,21 @@ describe("POST /webhooks/twilio/{channelId}/outbound", () => {
     expect(malformed.status, malformed.text).toBe(400);
     expect(malformed.body).toMatchObject({ code: "BAD_REQUEST", detail: expect.stringContaining("CallSid") });
     const params = answeredParams(p.config.accountSid, p.sid);
-    const unknownCall = await postOutboundTwiml(p.channel.id, crypto.randomUUID(), p.config.authToken, params);
-    expect(unknownCall.status, unknownCall.text).toBe(404);
-    const other = await twilioVoiceChannel(p.tenant.token);
-    // The call exists, but not on this channel.
-    const wrongChannel = await postOutboundTwiml(other.channel.id, p.callId, other.config.authToken, params);
-    expect(wrongChannel.status, wrongChannel.text).toBe(404);
     const noChannel = await postOutboundTwiml(crypto.randomUUID(), p.callId, p.config.authToken, params);
     expect(noChannel.status, noChannel.text).toBe(404);
+    // An error status would make Twilio read "an application error" to the callee: hang up instead.
+    const other = await twilioVoiceChannel(p.tenant.token);
+    for (const [channel, callId, token] of [
+      [p.channel.id, crypto.randomUUID(), p.config.authToken],
+      [p.channel.id, "not-a-call", p.config.authToken],
+      // The call exists, but was not placed on this channel.
+      [other.channel.id, p.callId, other.config.authToken],
+    ] as const) {
+      const res = await postOutboundTwiml(channel, callId, token, params);
+      expect(res.status, res.text).toBe(200);
+      expect(verbs(res.text).map((v) => v.verb)).toEqual(["Hangup"]);
+    }
     expect(await eventsOf(p.callId)).toHaveLength(0);
+    expect((await callRow(p.callId))?.call.status).toBe("queued");
   });
 });

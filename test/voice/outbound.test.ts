@@ -63,7 +63,7 @@ describe("POST /api/calls on a Twilio voice channel", () => {
     const row = await callRow(res.body.id);
     expect(row?.call).toMatchObject({
       provider: "twilio",
-      providerCallId: expect.stringMatching(/^CAfake/),
+      providerCallId: expect.stringMatching(/^CA[0-9a-f]{32}$/),
       direction: "outbound",
       status: "queued",
       callerId: config.phoneNumbers[0],
@@ -313,7 +313,7 @@ describe("call.place", () => {
     ]);
     const res = await placeCall(tenant.token, { channelId: channel.id, to: brMobile() });
     expect(await fakeRequests(callsPrefix)).toHaveLength(3);
-    expect((await callRow(res.body.id))?.call.providerCallId).toMatch(/^CAfake/);
+    expect((await callRow(res.body.id))?.call.providerCallId).toMatch(/^CA[0-9a-f]{32}$/);
     expect((await placeJobOf(res.body.id)).status).toBe("done");
   });
 
@@ -332,7 +332,7 @@ describe("call.place", () => {
     job = await placeJobOf(res.body.id);
     expect(job).toMatchObject({ status: "done", attempts: 2 });
     expect(await fakeRequests(callsPrefix)).toHaveLength(2);
-    expect((await callRow(res.body.id))?.call.providerCallId).toMatch(/^CAfake/);
+    expect((await callRow(res.body.id))?.call.providerCallId).toMatch(/^CA[0-9a-f]{32}$/);
   });
 
   it("fails the call when the job gives up after all its attempts", async () => {

@@ -120,7 +120,7 @@ describe("GET /api/contacts/{id}/timeline", () => {
     expect(bad.status, bad.text).toBe(400);
   });
 
-  it("shows only this contact's items, masks call numbers for agents, and answers 404 for another organization's contact", async () => {
+  it("shows only this contact's items, masked unless revealed, and answers 404 for another organization's contact", async () => {
     const tenant = await createTenant();
     const agent = await createMember(tenant, "agent");
     const mine = await contactWithHistory(tenant);
@@ -132,7 +132,9 @@ describe("GET /api/contacts/{id}/timeline", () => {
     expect(asAgent.body.data.map((i: { id: string }) => i.id)).toEqual([myCall]);
     expect(asAgent.body.data[0].call.fromNumber).toBe("+55*******4321");
     const asAdmin = await call(`/api/contacts/${mine.contactId}/timeline`, { token: tenant.token });
-    expect(asAdmin.body.data[0].call.fromNumber).toBe(PHONE);
+    expect(asAdmin.body.data[0].call.fromNumber).toBe("+55*******4321");
+    const revealed = await call(`/api/contacts/${mine.contactId}/timeline?reveal=true`, { token: tenant.token });
+    expect(revealed.body.data[0].call.fromNumber).toBe(PHONE);
 
     const other = await createTenant();
     const res = await call(`/api/contacts/${mine.contactId}/timeline`, { token: other.token });

@@ -42,7 +42,8 @@ describe("Meta WhatsApp webhook", () => {
     );
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ messages: 1, duplicates: 0 });
-    const list = await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token });
+    // Revealed: lists mask phones by default.
+    const list = await call(`/api/tickets?channelId=${channel.id}&reveal=true`, { token: tenant.token });
     expect(list.body.data).toHaveLength(1);
     const ticket = list.body.data[0];
     expect(ticket).toMatchObject({
@@ -107,7 +108,8 @@ describe("Meta WhatsApp webhook", () => {
     const res = await postMeta(channel.id, config.appSecret, payload);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ messages: 1, ignored: 0 });
-    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token })).body.data;
+    const [ticket] = (await call(`/api/tickets?channelId=${channel.id}&reveal=true`, { token: tenant.token })).body
+      .data;
     expect(ticket, JSON.stringify(ticket)).toMatchObject({ contact: { phone: "+972987654321" } });
   });
 

@@ -18,7 +18,13 @@ export type Transcribed = { text: string; audioSeconds: number | null; costUsd: 
 export async function transcribeAudio(
   services: Services,
   connection: ModelConnection,
-  call: { organizationId: string; ticketId: string; model: string; file: DownloadedMedia; statedSeconds?: number },
+  call: {
+    organizationId: string;
+    ticketId: string | null;
+    model: string;
+    file: DownloadedMedia;
+    statedSeconds?: number;
+  },
 ): Promise<Transcribed> {
   const { db, env } = services;
   let answer: Transcription;

@@ -252,6 +252,10 @@ export const ticketHistoryActions = [
   "transcription_failed",
   /** The knowledge-base passages a reply of the bot was written from. */
   "ai_knowledge_used",
+  /** A call nobody answered (abandoned in the queue, out of hours, no agent): call the contact back. */
+  "call_missed",
+  /** A caller left a voicemail: call the contact back. */
+  "voicemail_received",
 ] as const;
 export type TicketHistoryAction = (typeof ticketHistoryActions)[number];
 

@@ -62,19 +62,36 @@ export const apiKeys = pgTable(
   ],
 );
 
+export const auditActorTypes = ["user", "api_key", "system", "anonymous"] as const;
+export type AuditActorType = (typeof auditActorTypes)[number];
+
+/**
+ * Critical actions, append-only: a trigger (migration audit_append_only) refuses every UPDATE,
+ * DELETE and TRUNCATE, so not even a bug in the API can rewrite history. `diff` never holds a
+ * secret (src/audit/diff.ts); "anonymous" is the actor of a failed sign-in.
+ */
 export const auditLog = pgTable(
   "audit_log",
   {
     id: id(),
     organizationId: organizationId().references(() => organizations.id, { onDelete: "cascade" }),
-    actorType: text().$type<"user" | "api_key" | "system">().notNull(),
+    actorType: text().$type<AuditActorType>().notNull(),
     actorId: uuid(),
     action: text().notNull(),
     targetType: text(),
     targetId: text(),
     ip: text(),
+    /** The x-request-id of the request that did it, to find its log lines. */
+    requestId: text(),
+    /** {field: {before, after}} with secrets redacted and phones and e-mails masked. */
+    diff: jsonb().$type<Record<string, { before: unknown; after: unknown }>>(),
     metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index("audit_log_organization_idx").on(t.organizationId, t.id)],
+  (t) => [
+    index("audit_log_organization_idx").on(t.organizationId, t.id),
+    index("audit_log_action_idx").on(t.organizationId, t.action, t.id),
+    index("audit_log_actor_idx").on(t.organizationId, t.actorId, t.id),
+    index("audit_log_target_idx").on(t.organizationId, t.targetType, t.targetId, t.id),
+  ],
 );

@@ -76,6 +76,8 @@ export const messages = pgTable(
     index("messages_ticket_idx").on(t.ticketId, t.id),
     // Ticket search by message text (src/tickets/search.ts).
     index("messages_body_trgm_idx").using("gin", t.body.op("gin_trgm_ops")),
+    // The organization's timeline, newest first (GET /api/interactions, keyset on created_at and id).
+    index("messages_organization_created_idx").on(t.organizationId, t.createdAt, t.id),
     // A contact's timeline (src/contacts/timeline.ts), newest first.
     index("messages_contact_idx").on(t.contactId, t.createdAt),
   ],

@@ -29,6 +29,11 @@ export const interactionEvents = pgTable(
     index("interaction_events_organization_idx").on(t.organizationId, t.id),
     // Status updates that arrived before the send job recorded the provider message id.
     index("interaction_events_unapplied_idx").on(t.channelId, t.reference).where(sql`${t.processedAt} is null`),
+    // Every event about one message (the inbound event, its statuses): GET /api/interactions/{id}.
+    index("interaction_events_message_idx").on(
+      t.channelId,
+      sql`coalesce(${t.reference}, ${t.normalized} ->> 'providerMessageId')`,
+    ),
   ],
 );
 

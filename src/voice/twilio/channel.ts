@@ -1,12 +1,18 @@
 import * as z from "zod";
+import { isTimeZone } from "@/business-hours/open";
 import type { ChannelDefinition } from "@/channels/types";
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number, e.g. +5511987654321");
+const activitySid = z.string().regex(/^WA[0-9a-fA-F]{32}$/, "a TaskRouter Activity SID (WA + 32 hex)");
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM");
 
 /** Weekly opening hours in a time zone; none configured means always open. */
 export const businessHours = z.object({
-  timezone: z.string().min(1).default("America/Sao_Paulo"),
+  timezone: z
+    .string()
+    .min(1)
+    .refine(isTimeZone, "an IANA time zone, e.g. America/Sao_Paulo")
+    .default("America/Sao_Paulo"),
   /** 0 = Sunday ... 6 = Saturday. */
   ranges: z.array(z.object({ day: z.number().int().min(0).max(6), start: hhmm, end: hhmm })).max(50),
   /** Dates (YYYY-MM-DD, in the time zone) when the line is closed all day. */
@@ -36,6 +42,22 @@ export const twilioVoiceConfig = z.object({
   businessHours: businessHours.optional(),
   voicemail: z.boolean().default(true),
   failoverNumber: e164.optional(),
+  /** The worker's activity after a call (TaskRouter's post_work_activity_sid), e.g. "Wrap-up". */
+  postWorkActivitySid: activitySid.optional(),
+  /** The worker's activity after a reservation they did not answer, so the next call skips them. */
+  noAnswerActivitySid: activitySid.optional(),
+  /** How long an agent's phone rings before the task goes back to the workflow. */
+  agentRingSeconds: z.number().int().min(5).max(120).default(20),
+  /**
+   * Whisper to the agent (who is calling, ticket number) before the bridge. TaskRouter's dequeue
+   * instruction cannot play anything to the agent, so this answers with the call instruction
+   * instead (README, Voice: Twilio).
+   */
+  whisper: z.boolean().default(false),
+  /** Record calls with agents on two channels (customer and agent apart). */
+  record: z.boolean().default(true),
+  /** Seconds in the queue after which the caller leaves it for voicemail or the failover number. */
+  maxWaitSeconds: z.number().int().min(30).max(3600).optional(),
 });
 export type TwilioVoiceConfig = z.infer<typeof twilioVoiceConfig>;
 
