@@ -181,7 +181,12 @@ describe("Twilio Voice across organizations", () => {
     const status = await other.post("voice-status", statusCallback(other.account, callSid, "completed", 9));
     expect(status.status, status.text).toBe(409);
     expect(await storedCall(callSid)).toEqual(before);
-    expect(await voiceCounts(other.tenant.organizationId)).toMatchObject({ calls: 0, events: 0, contacts: 0, tickets: 0 });
+    expect(await voiceCounts(other.tenant.organizationId)).toMatchObject({
+      calls: 0,
+      events: 0,
+      contacts: 0,
+      tickets: 0,
+    });
     expect(before?.organizationId).toBe(line.tenant.organizationId);
   });
 });
