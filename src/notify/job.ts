@@ -14,6 +14,10 @@ export const eventTypes = [
   "call.ended",
   "call.analyzed",
   "lead.hot",
+  // SLA alerts and the daily summary (src/sla).
+  "sla.warning",
+  "sla.breached",
+  "sla.daily_summary",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -69,6 +69,8 @@ export const envSchema = z.object({
   /** The knowledge base: the embedding model, and the cosine similarity under which a passage is left out of a prompt. */
   OPENAI_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
   KNOWLEDGE_MIN_SCORE: z.coerce.number().min(-1).max(1).default(0.2),
+  /** Tickets the SLA sweep judges per transaction (src/sla/sweep.ts). */
+  SLA_SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -12,6 +12,7 @@ import {
   transcriptStatuses,
 } from "@/db/schema";
 import { timestamp } from "@/platform/openapi";
+import { ticketSlaSchema } from "@/sla/schemas";
 import { activeStatuses } from "./active";
 
 export const contactRef = z.object({ id: z.string(), phone: z.string().nullable(), name: z.string().nullable() });
@@ -92,6 +93,7 @@ export const ticketDetailSchema = ticketSchema
     insights: insightsSchema
       .nullable()
       .openapi({ description: "Sentiment, intent, category, urgency and churn risk; null until computed." }),
+    sla: ticketSlaSchema,
   })
   .openapi("TicketDetail");
 

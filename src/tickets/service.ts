@@ -13,6 +13,7 @@ import {
 import type { Database, Executor, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
+import { ticketSla } from "@/sla/ticket";
 import { isActive } from "./active";
 import { type Actor, actorOf, diff, recordHistory } from "./history";
 import { presentHistory, presentMessage, presentTicket, type TicketChanges, type TicketRow } from "./schemas";
@@ -58,20 +59,22 @@ export async function presentTicketOf(db: Executor, ticket: TicketRow) {
   return presented;
 }
 
-/** A ticket with its contact, its last twenty messages and its whole history. */
+/** A ticket with its contact, its last twenty messages, its whole history and its SLA. */
 export async function ticketDetail(db: Executor, organizationId: string, id: string) {
   const ticket = await getTicket(db, organizationId, id);
-  const [presented, recent, history, insights] = await Promise.all([
+  const [presented, recent, history, insights, sla] = await Promise.all([
     presentTicketOf(db, ticket),
     db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
     db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
     readInsights(db, organizationId, ticket.id),
+    ticketSla(db, ticket),
   ]);
   return {
     ...presented,
     lastMessages: recent.reverse().map(presentMessage),
     history: history.map(presentHistory),
     insights,
+    sla,
   };
 }
 
