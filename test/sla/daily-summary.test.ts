@@ -1,11 +1,10 @@
 // The daily summary: the previous local day's figures, once per organization and day, at the
 // organization's local time, however many cron runs overlap.
-import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contacts, slaEvents, tickets } from "@/db/schema";
+import { slaEvents, type tickets } from "@/db/schema";
 import { withDb } from "../support/db";
 import { call } from "../support/http";
-import { eventsAt, notificationsOf, runScheduled, slackTexts, slaOrg } from "./support";
+import { eventsAt, notificationsOf, runScheduled, seedTicket, slackTexts, slaOrg } from "./support";
 
 const HOUR = 3600_000;
 /** The UTC instant of local midnight `daysAgo` days ago in São Paulo (UTC-3, no DST since 2019). */
@@ -14,7 +13,7 @@ function saoPauloMidnight(daysAgo: number): Date {
   local.setUTCHours(0, 0, 0, 0);
   return new Date(local.getTime() - daysAgo * 24 * HOUR + 3 * HOUR);
 }
-const after = (d: Date, hours: number) => new Date(d.getTime() + hours * HOUR);
+const hoursAfter = (d: Date, hours: number) => new Date(d.getTime() + hours * HOUR);
 
 describe("daily summary", () => {
   it("sends the previous local day's figures once, at the configured local time, even with overlapping runs", async () => {
@@ -29,68 +28,57 @@ describe("daily summary", () => {
 
     const day = saoPauloMidnight(4); // the day summarized
     const organizationId = org.tenant.organizationId;
-    await withDb(async (db) => {
-      const [contact] = await db.insert(contacts).values({ organizationId, name: "Cliente" }).returning();
-      const ticket = (values: Partial<typeof tickets.$inferInsert>) =>
-        db
-          .insert(tickets)
-          .values({
-            organizationId,
-            contactId: contact?.id as string,
-            number: sql`next_ticket_number(${organizationId})`,
-            ...values,
-          })
-          .returning()
-          .then(([row]) => row as typeof tickets.$inferSelect);
-      // Opened that day: t1, t2, t3, t5. Resolved that day: t1, t4. First responses that day:
-      // t1 after 120 s, t2 after 600 s, t4 after 9,000 s (opened the day before): median 600 s.
-      const t1 = await ticket({
-        createdAt: after(day, 1),
-        firstResponseAt: new Date(after(day, 1).getTime() + 120_000),
-        status: "resolved",
-        resolvedAt: after(day, 5),
-      });
-      const t2 = await ticket({
-        createdAt: after(day, 2),
-        firstResponseAt: new Date(after(day, 2).getTime() + 600_000),
-      });
-      const t3 = await ticket({ createdAt: after(day, 3) });
-      await ticket({
-        createdAt: after(day, -2),
-        firstResponseAt: after(day, 0.5),
-        status: "resolved",
-        resolvedAt: after(day, 6),
-      });
-      const t5 = await ticket({ createdAt: after(day, 23), status: "resolved", resolvedAt: after(day, 25) });
-      await ticket({ createdAt: after(day, 25) });
-      const event = (t: typeof t1, kind: "first_response" | "resolution", level: "warning" | "breached", at: Date) => ({
-        organizationId,
-        ticketId: t.id,
-        kind,
-        level,
-        cycle: 1,
-        crossedAt: at,
-        dueAt: at,
-      });
-      // Breaches that day: one first response, one resolution; a warning and the next day's breach do not count.
-      await db
+    const ticket = (values: Partial<typeof tickets.$inferInsert>) => seedTicket(organizationId, values);
+    // Opened that day: t1, t2, t3, t5. Resolved that day: t1, t4. First responses that day:
+    // t1 after 120 s, t2 after 600 s, t4 after 9,000 s (opened the day before): median 600 s.
+    const t1 = await ticket({
+      createdAt: hoursAfter(day, 1),
+      firstResponseAt: new Date(hoursAfter(day, 1).getTime() + 120_000),
+      status: "resolved",
+      resolvedAt: hoursAfter(day, 5),
+    });
+    const t2 = await ticket({
+      createdAt: hoursAfter(day, 2),
+      firstResponseAt: new Date(hoursAfter(day, 2).getTime() + 600_000),
+    });
+    const t3 = await ticket({ createdAt: hoursAfter(day, 3) });
+    await ticket({
+      createdAt: hoursAfter(day, -2),
+      firstResponseAt: hoursAfter(day, 0.5),
+      status: "resolved",
+      resolvedAt: hoursAfter(day, 6),
+    });
+    const t5 = await ticket({ createdAt: hoursAfter(day, 23), status: "resolved", resolvedAt: hoursAfter(day, 25) });
+    await ticket({ createdAt: hoursAfter(day, 25) });
+    const event = (t: typeof t1, kind: "first_response" | "resolution", level: "warning" | "breached", at: Date) => ({
+      organizationId,
+      ticketId: t.id,
+      kind,
+      level,
+      cycle: 1,
+      crossedAt: at,
+      dueAt: at,
+    });
+    // Breaches that day: one first response, one resolution; a warning and the next day's breach do not count.
+    await withDb((db) =>
+      db
         .insert(slaEvents)
         .values([
-          event(t3, "first_response", "breached", after(day, 3.5)),
-          event(t2, "resolution", "breached", after(day, 10)),
-          event(t2, "first_response", "warning", after(day, 2.1)),
-          event(t5, "resolution", "breached", after(day, 24.5)),
-        ]);
-    });
+          event(t3, "first_response", "breached", hoursAfter(day, 3.5)),
+          event(t2, "resolution", "breached", hoursAfter(day, 10)),
+          event(t2, "first_response", "warning", hoursAfter(day, 2.1)),
+          event(t5, "resolution", "breached", hoursAfter(day, 24.5)),
+        ]),
+    );
 
-    const nextDay = after(day, 24);
-    await runScheduled({ at: after(nextDay, 7.98) }); // 07:59 local: not yet
+    const nextDay = hoursAfter(day, 24);
+    await runScheduled({ at: hoursAfter(nextDay, 7.98) }); // 07:59 local: not yet
     expect(await eventsAt(org.hooks.events)).toEqual([]);
-    await Promise.all([0, 1, 2].map(() => runScheduled({ at: after(nextDay, 8.02) })));
-    await runScheduled({ at: after(nextDay, 20) }); // later that day: already sent
+    await Promise.all([0, 1, 2].map(() => runScheduled({ at: hoursAfter(nextDay, 8.02) })));
+    await runScheduled({ at: hoursAfter(nextDay, 20) }); // later that day: already sent
 
     const figures = {
-      day: after(day, 12).toISOString().slice(0, 10), // the local date (midday is the same date in UTC)
+      day: hoursAfter(day, 12).toISOString().slice(0, 10), // the local date (midday is the same date in UTC)
       opened: 4,
       resolved: 2,
       breaches: { total: 2, firstResponse: 1, nextResponse: 0, resolution: 1 },
@@ -115,7 +103,7 @@ describe("daily summary", () => {
     expect(await notificationsOf(org.agent.userId)).toEqual([]);
 
     // The next day, the next summary (an empty day: zeros, no median).
-    await runScheduled({ at: after(nextDay, 24 + 8.1) });
+    await runScheduled({ at: hoursAfter(nextDay, 24 + 8.1) });
     const second = await eventsAt(org.hooks.events);
     expect(second).toHaveLength(2);
     expect(second[1]?.data).toMatchObject({

@@ -1,12 +1,11 @@
 // GET /api/sla/report (and the next-response figure of /api/tickets/stats) against figures
 // worked out by hand from tickets and recorded breaches written straight into the database.
-import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contacts, type SlaKind, slaEvents, tickets } from "@/db/schema";
+import { type SlaKind, slaEvents, type tickets } from "@/db/schema";
 import { withDb } from "../support/db";
 import { createTenant } from "../support/fixtures";
 import { call } from "../support/http";
-import { slaOrg } from "./support";
+import { seedTicket, slaOrg } from "./support";
 
 const at = (iso: string) => new Date(iso);
 const c = (met: number, breached: number, pending: number) => ({
@@ -24,20 +23,9 @@ async function seeded() {
   const B = org.otherAgent.userId;
   const Q1 = org.queueId;
   const Q2 = q2.body.id as string;
-  const ids = await withDb(async (db) => {
-    const insert = async (organizationId: string, values: Partial<typeof tickets.$inferInsert>) => {
-      const [contact] = await db.insert(contacts).values({ organizationId, name: "Cliente" }).returning();
-      const [row] = await db
-        .insert(tickets)
-        .values({
-          organizationId,
-          contactId: contact?.id as string,
-          number: sql`next_ticket_number(${organizationId})`,
-          ...values,
-        })
-        .returning();
-      return row?.id as string;
-    };
+  const insert = async (organizationId: string, values: Partial<typeof tickets.$inferInsert>) =>
+    (await seedTicket(organizationId, values)).id;
+  const ids = await (async () => {
     const o = org.tenant.organizationId;
     const due = at("2026-10-05T23:00:00Z");
     return {
@@ -101,7 +89,7 @@ async function seeded() {
       f: await insert(o, { queueId: Q1, createdAt: at("2026-10-04T23:00:00Z"), firstResponseDueAt: due }),
       g: await insert(stranger.organizationId, { createdAt: at("2026-10-05T10:00:00Z"), firstResponseDueAt: due }),
     };
-  });
+  })();
   const breach = (ticketId: string, kind: SlaKind, cycle = 1, organizationId = org.tenant.organizationId) => ({
     organizationId,
     ticketId,

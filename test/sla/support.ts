@@ -2,7 +2,7 @@
 // every role, the events webhook and Slack on the loopback fakes, and a way to let time pass.
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { expect, inject } from "vitest";
-import { notifications, outbox, slaEvents, tickets } from "@/db/schema";
+import { contacts, notifications, outbox, slaEvents, tickets } from "@/db/schema";
 import { withDb } from "../support/db";
 import { createMember, createTenant, type Member, type Tenant, unique } from "../support/fixtures";
 import { call, runScheduled } from "../support/http";
@@ -123,6 +123,23 @@ export const travel = (ticketIds: string[], seconds: number) =>
       )}
       where ${inArray(tickets.id, ticketIds)}`),
   );
+
+/** A ticket written straight into the database in exactly the state given, with a contact of its own. */
+export const seedTicket = (organizationId: string, values: Partial<typeof tickets.$inferInsert>) =>
+  withDb(async (db) => {
+    const [contact] = await db.insert(contacts).values({ organizationId, name: "Cliente" }).returning();
+    const [row] = await db
+      .insert(tickets)
+      .values({
+        organizationId,
+        contactId: contact?.id as string,
+        number: sql`next_ticket_number(${organizationId})`,
+        ...values,
+      })
+      .returning();
+    if (!row) throw new Error("ticket insert returned nothing");
+    return row;
+  });
 
 /** The alerts taken for an organization, oldest first, as "kind:level:cycle" with their ticket. */
 export const alertsOf = (organizationId: string) =>
