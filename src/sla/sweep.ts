@@ -71,7 +71,11 @@ async function startNextResponseClocks(db: Executor, now: Date, batchSize: numbe
   return started;
 }
 
-type Key = { at: Date; id: string };
+/**
+ * Where a batch ended: the check time as Postgres prints it (microseconds; a JS Date keeps only
+ * milliseconds, and a key rounded down would hand the same rows out again), and the id.
+ */
+type Key = { at: string; id: string };
 
 /** Due tickets after `after`, in (slaCheckAt, id) order from tickets_sla_check_idx, locked (others skip them). */
 function dueBatch(tx: Transaction, now: Date, after: Key | undefined, batchSize: number) {
@@ -82,7 +86,7 @@ function dueBatch(tx: Transaction, now: Date, after: Key | undefined, batchSize:
       number: tickets.number,
       queueId: tickets.queueId,
       assigneeId: tickets.assigneeId,
-      slaCheckAt: tickets.slaCheckAt,
+      checkKey: sql<string>`${tickets.slaCheckAt}::text`,
       status: tickets.status,
       firstResponseAt: tickets.firstResponseAt,
       firstResponseWarnAt: tickets.firstResponseWarnAt,
@@ -110,9 +114,7 @@ function dueBatch(tx: Transaction, now: Date, after: Key | undefined, batchSize:
     .where(
       and(
         lte(tickets.slaCheckAt, now),
-        after
-          ? sql`(${tickets.slaCheckAt}, ${tickets.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`
-          : undefined,
+        after ? sql`(${tickets.slaCheckAt}, ${tickets.id}) > (${after.at}::timestamptz, ${after.id}::uuid)` : undefined,
       ),
     )
     .orderBy(asc(tickets.slaCheckAt), asc(tickets.id))
@@ -157,7 +159,7 @@ async function fireBatch(
   const rows = await dueBatch(tx, now, after, batchSize);
   const last = rows.at(-1);
   if (!last) return { tickets: 0, alerts: 0, jobs: [] as QueuedJob[] };
-  seen({ at: last.slaCheckAt as Date, id: last.id });
+  seen({ at: last.checkKey, id: last.id });
   const judged = rows.map((row) => ({ row, ...evaluate(row, now) }));
   const wanted = judged.flatMap(({ row, alerts }) =>
     alerts.map((alert) => ({
