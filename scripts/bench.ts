@@ -181,6 +181,10 @@ try {
 // The AI agent's figures (reply overhead, knowledge retrieval) against baselines of their own run.
 const ai = spawn(process.execPath, [path.join(root, "scripts", "bench-ai.ts")], { stdio: "inherit" });
 await new Promise((resolve) => ai.on("exit", resolve));
+// The SLA sweep: one cron run over 100,000 open tickets next to its bare indexed query (h/sla).
+await new Promise((resolve) =>
+  spawn(process.execPath, [path.join(root, "scripts", "bench-sla.ts")], { stdio: "inherit" }).on("exit", resolve),
+);
 
 console.log("\nbundle sizes:");
 const build = spawn(process.execPath, [path.join(root, "scripts", "build.ts")], { stdio: "inherit" });

@@ -34,7 +34,13 @@ async function startNextResponseClocks(db: Executor, now: Date, batchSize: numbe
   let started = 0;
   for (;;) {
     const rows = await db
-      .select({ id: tickets.id, waitingSince: tickets.waitingSince, ...policyColumns })
+      .select({
+        id: tickets.id,
+        waitingSince: tickets.waitingSince,
+        // Compared back exactly (microseconds), so the update lands on the wait that was read.
+        waitedKey: sql<string>`${tickets.waitingSince}::text`,
+        ...policyColumns,
+      })
       .from(tickets)
       .leftJoin(queues, eq(queues.id, tickets.queueId))
       .leftJoin(slaSettings, eq(slaSettings.organizationId, tickets.organizationId))
@@ -52,7 +58,7 @@ async function startNextResponseClocks(db: Executor, now: Date, batchSize: numbe
       const from = row.waitingSince as Date;
       const policy = policyOf(row);
       const { warnAt, dueAt } = deadline(policy, from, policy.nextResponseMinutes);
-      return [uuid(row.id), ts(from), ts(warnAt), ts(dueAt)];
+      return [uuid(row.id), sql`${row.waitedKey}::timestamptz`, ts(warnAt), ts(dueAt)];
     });
     const updated = await db.execute(sql`
       update ${tickets} set
