@@ -2,26 +2,13 @@ import * as z from "zod";
 import { postToSlack, type SlackConfig } from "@/integrations/providers/slack";
 import { integrationSettings } from "@/integrations/service";
 import { defineJob } from "@/jobs/define";
-import type { NewJob } from "@/jobs/outbox";
 import { crmJobError } from "@/leads/crm-errors";
 import { readQueueSlack } from "@/sla/queue-slack";
+import { SLACK_NOTIFY_JOB } from "./slack-message";
 
-export const SLACK_NOTIFY_JOB = "slack.notify";
-
-/**
- * A Slack alert, written with the change that raised it and posted after the commit; `key` makes
- * it once per cause (a retry or a redelivery never posts twice through the outbox). With a queue,
- * the queue's own incoming webhook takes it when it has one (SLA alerts, src/sla).
- */
-export function slackJob(organizationId: string, key: string, text: string, queueId: string | null = null): NewJob {
-  return {
-    name: SLACK_NOTIFY_JOB,
-    organizationId,
-    payload: { organizationId, text, ...(queueId ? { queueId } : {}) },
-    dedupeKey: `${SLACK_NOTIFY_JOB}:${key}`,
-    maxAttempts: 6,
-  };
-}
+// The job builder lives apart so producers (the cron's SLA sweep) do not bundle this handler's
+// integrations (and their SDKs); re-exported for the producers that import it from here.
+export { slackJob } from "./slack-message";
 
 /** Posts an alert through the organization's incoming webhook; 429/5xx/timeouts retried (Retry-After kept). */
 export const slackNotifyJob = defineJob({

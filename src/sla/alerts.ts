@@ -3,7 +3,7 @@ import type { SlaKind, SlaLevel } from "@/db/schema";
 import type { NewJob } from "@/jobs/outbox";
 import { type NewNotification, type Recipient, recipientsOf } from "@/notifications/store";
 import { eventJob } from "@/notify/job";
-import { slackJob } from "@/notify/slack-job";
+import { slackJob } from "@/notify/slack-message";
 import { maskPhone } from "@/platform/logger";
 import type { SlaPolicy } from "./policy";
 

@@ -7,7 +7,7 @@ import { enqueue, type NewJob } from "@/jobs/outbox";
 import { alertRecipients, insertNotifications, recipientsOf } from "@/notifications/store";
 import { eventJob } from "@/notify/job";
 import { hasEventsWebhook } from "@/notify/settings";
-import { slackJob } from "@/notify/slack-job";
+import { slackJob } from "@/notify/slack-message";
 import type { Executor } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { duration } from "./alerts";
