@@ -9,3 +9,4 @@ export * from "./schema/messages";
 export * from "./schema/operations";
 export * from "./schema/otp";
 export * from "./schema/retell";
+export * from "./schema/sla";
