@@ -2,9 +2,11 @@ import { assignmentSweep } from "@/assignment/sweep";
 import { type CronTask, runCron } from "@/cron/run";
 import { outboxSweep } from "@/jobs/sweep";
 import type { Bindings } from "@/platform/env";
+import { dailySummary } from "@/sla/daily-summary";
+import { slaSweep } from "@/sla/sweep";
 
 /** The tasks of every cron tick, in order: the composition root, so cron/ never imports a domain. */
-const cronTasks: readonly CronTask[] = [outboxSweep, assignmentSweep];
+const cronTasks: readonly CronTask[] = [outboxSweep, assignmentSweep, slaSweep, dailySummary];
 
 export default {
   scheduled: (controller, env, ctx) => runCron(cronTasks, controller, env, ctx),

@@ -70,9 +70,11 @@ export async function benchDatabase(prefix: string): Promise<{ name: string; url
 export async function startGateway(
   databaseUrl: string,
   vars: Record<string, string> = {},
+  /** More `wrangler dev` flags, e.g. --test-scheduled for /__scheduled (the SLA bench). */
+  flags: string[] = [],
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = startWorker(["--config", "wrangler.toml"], port, {
+  const child = startWorker(["--config", "wrangler.toml", ...flags], port, {
     DATABASE_URL: databaseUrl,
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     JWT_SECRET: randomBytes(48).toString("base64url"),

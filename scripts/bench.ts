@@ -184,6 +184,10 @@ await new Promise((resolve) => ai.on("exit", resolve));
 await new Promise((r) =>
   spawn(process.execPath, [path.join(root, "scripts", "bench-voice.ts")], { stdio: "inherit" }).on("exit", r),
 );
+// The SLA sweep: one cron run over 100,000 open tickets next to its bare indexed query.
+await new Promise((resolve) =>
+  spawn(process.execPath, [path.join(root, "scripts", "bench-sla.ts")], { stdio: "inherit" }).on("exit", resolve),
+);
 
 console.log("\nbundle sizes:");
 const build = spawn(process.execPath, [path.join(root, "scripts", "build.ts")], { stdio: "inherit" });

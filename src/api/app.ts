@@ -18,11 +18,13 @@ import { registerKeyRoutes } from "@/keys/routes";
 import { registerKnowledgeRoutes } from "@/knowledge/routes";
 import { registerTechnicalQuestionRoutes } from "@/leads/question-routes";
 import { registerLeadRoutes } from "@/leads/routes";
+import { registerNotificationRoutes } from "@/notifications/routes";
 import { registerOrganizationRoutes } from "@/organizations/routes";
 import { registerOtpRoutes } from "@/otp/routes";
 import { registerPrivacyRoutes } from "@/pii/routes";
 import { type App, newApp } from "@/platform/api-app";
 import { registerQueueRoutes } from "@/queues/routes";
+import { registerSlaRoutes } from "@/sla/routes";
 import { registerTagRoutes } from "@/tags/routes";
 import { registerTemplateRoutes } from "@/templates/routes";
 import { registerTicketActions } from "@/tickets/actions";
@@ -77,6 +79,9 @@ export function createApiApp(): App {
   registerPrivacyRoutes(app);
   registerKeyRoutes(app);
   registerInteractionRoutes(app);
+  // SLA alerts (h/sla): settings, report, queue Slack webhooks, in-app notifications.
+  registerSlaRoutes(app);
+  registerNotificationRoutes(app);
   // Calls: outbound calls, the calls list, analytics (before /api/calls/{id}), the blocklist, a
   // contact's timeline of messages and calls.
   registerCallAnalytics(app);

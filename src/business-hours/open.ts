@@ -1,7 +1,11 @@
+import { wallClock } from "./clock";
+
+export { isTimeZone } from "./clock";
+
 /**
  * Weekly opening hours in an IANA time zone: whether a line is open at an instant. Local time
- * comes from Intl (the runtime's tz database), so daylight-saving changes and zones without them
- * need no table of our own.
+ * comes from Intl (the runtime's tz database, read by ./clock.ts), so daylight-saving changes and
+ * zones without them need no table of our own.
  */
 export type WeeklyHours = {
   /** IANA zone, e.g. America/Sao_Paulo. */
@@ -14,47 +18,12 @@ export type WeeklyHours = {
 
 type LocalTime = { date: string; day: number; minutes: number };
 
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-
-// Deliberately module-scoped: building a DateTimeFormat costs far more than using one, and a
-// Worker asks the same few zones on every call.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let found = formatters.get(timeZone);
-  if (!found) {
-    found = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      weekday: "short",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    formatters.set(timeZone, found);
-  }
-  return found;
-}
-
-/** Whether `timeZone` names a zone the runtime knows (for validating configuration). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function localTime(at: Date, timeZone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(timeZone).formatToParts(at)) parts[part.type] = part.value;
+  const wall = new Date(wallClock(timeZone, at.getTime()));
   return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    day: WEEKDAYS[parts.weekday ?? ""] ?? 0,
-    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+    date: wall.toISOString().slice(0, 10),
+    day: wall.getUTCDay(),
+    minutes: wall.getUTCHours() * 60 + wall.getUTCMinutes(),
   };
 }
 

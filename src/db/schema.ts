@@ -10,3 +10,4 @@ export * from "./schema/operations";
 export * from "./schema/otp";
 export * from "./schema/placements";
 export * from "./schema/retell";
+export * from "./schema/sla";

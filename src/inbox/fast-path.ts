@@ -79,6 +79,7 @@ export async function ingestIntoOpenTicket(
         last_message_at = greatest(last_message_at, ${at}),
         last_inbound_at = greatest(last_inbound_at, ${at}),
         unread_count = unread_count + 1,
+        waiting_since = coalesce(waiting_since, ${at}), -- SLA: the customer waits for an answer (src/sla)
         updated_at = now()
       from message where tickets.id = message.ticket_id
       returning tickets.id

@@ -44,6 +44,7 @@ async function ingestMessage(
       last_message_at = greatest(last_message_at, ${at}),
       last_inbound_at = greatest(last_inbound_at, ${at}),
       unread_count = unread_count + 1,
+      waiting_since = coalesce(waiting_since, ${at}), -- SLA: the customer waits for an answer (src/sla)
       updated_at = now()
     where id = ${ticket.id} and exists (select 1 from inserted)
     returning (select id from inserted) as message_id`);

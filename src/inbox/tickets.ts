@@ -1,8 +1,9 @@
 import { and, desc, eq, gt } from "drizzle-orm";
 import { tickets } from "@/db/schema";
 import type { Transaction } from "@/platform/db";
+import { reopenedSla } from "@/sla/policy";
 import { ticketIsActive } from "@/tickets/active";
-import { createTicket, resolutionDueAt } from "@/tickets/create";
+import { createTicket } from "@/tickets/create";
 import { type Actor, recordHistory } from "@/tickets/history";
 import type { TicketRow } from "@/tickets/schemas";
 
@@ -56,12 +57,8 @@ export async function ticketForInbound(
     if (recent) {
       const [reopened] = await tx
         .update(tickets)
-        .set({
-          status: "open",
-          resolvedAt: null,
-          resolutionDueAt: await resolutionDueAt(tx, recent.queueId, at),
-          resolutionBreachedAt: null,
-        })
+        // SLA (src/sla): a new cycle, its resolution clock started again.
+        .set({ status: "open", resolvedAt: null, ...(await reopenedSla(tx, recent, at)) })
         .where(eq(tickets.id, recent.id))
         .returning();
       await recordHistory(tx, {

@@ -17,6 +17,10 @@ export const eventTypes = [
   "call.voicemail",
   "lead.hot",
   "custom.received",
+  // SLA alerts and the daily summary (src/sla).
+  "sla.warning",
+  "sla.breached",
+  "sla.daily_summary",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -2,34 +2,26 @@ import * as z from "zod";
 import { postToSlack, type SlackConfig } from "@/integrations/providers/slack";
 import { integrationSettings } from "@/integrations/service";
 import { defineJob } from "@/jobs/define";
-import type { NewJob } from "@/jobs/outbox";
 import { crmJobError } from "@/leads/crm-errors";
+import { readQueueSlack } from "@/sla/queue-slack";
+import { SLACK_NOTIFY_JOB } from "./slack-message";
 
-export const SLACK_NOTIFY_JOB = "slack.notify";
-
-/**
- * A Slack alert, written with the change that raised it and posted after the commit; `key` makes
- * it once per cause (a retry or a redelivery never posts twice through the outbox).
- */
-export function slackJob(organizationId: string, key: string, text: string): NewJob {
-  return {
-    name: SLACK_NOTIFY_JOB,
-    organizationId,
-    payload: { organizationId, text },
-    dedupeKey: `${SLACK_NOTIFY_JOB}:${key}`,
-    maxAttempts: 6,
-  };
-}
+// The job builder lives apart so producers (the cron's SLA sweep) do not bundle this handler's
+// integrations (and their SDKs); re-exported for the producers that import it from here.
+export { slackJob } from "./slack-message";
 
 /** Posts an alert through the organization's incoming webhook; 429/5xx/timeouts retried (Retry-After kept). */
 export const slackNotifyJob = defineJob({
   name: SLACK_NOTIFY_JOB,
-  payload: z.object({ organizationId: z.uuid(), text: z.string().min(1).max(4000) }),
-  async handle({ db, env }, { organizationId, text }) {
-    const current = await integrationSettings<SlackConfig>(db, env, organizationId, "slack");
-    if (!current) return { skipped: "slack not configured" };
+  payload: z.object({ organizationId: z.uuid(), text: z.string().min(1).max(4000), queueId: z.uuid().optional() }),
+  async handle({ db, env }, { organizationId, text, queueId }) {
+    const queueWebhook = queueId ? await readQueueSlack(db, env, organizationId, queueId) : null;
+    const settings = queueWebhook
+      ? { webhookUrl: queueWebhook }
+      : (await integrationSettings<SlackConfig>(db, env, organizationId, "slack"))?.settings;
+    if (!settings) return { skipped: "slack not configured" };
     try {
-      await postToSlack(current.settings, { text });
+      await postToSlack(settings, { text });
     } catch (error) {
       throw crmJobError("Slack", error);
     }

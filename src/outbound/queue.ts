@@ -9,6 +9,7 @@ import type { Transaction } from "@/platform/db";
 import type { Env } from "@/platform/env";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
+import { answeredSla } from "@/sla/policy";
 import { recordHistory } from "@/tickets/history";
 import type { MessageRow } from "@/tickets/schemas";
 import { getTicket } from "@/tickets/service";
@@ -88,7 +89,12 @@ export async function queueOutbound(
   if (!message) throw new Error("message insert returned nothing");
   await tx
     .update(tickets)
-    .set({ lastMessageAt: now, unreadCount: 0, ...(ticket.firstResponseAt ? {} : { firstResponseAt: now }) })
+    .set({
+      lastMessageAt: now,
+      unreadCount: 0,
+      ...(ticket.firstResponseAt ? {} : { firstResponseAt: now }),
+      ...answeredSla(ticket, now), // SLA: a waiting customer is answered (src/sla)
+    })
     .where(and(eq(tickets.id, ticket.id)));
   if (!ticket.firstResponseAt) {
     await recordHistory(tx, {

@@ -114,6 +114,8 @@ export const envSchema = z.object({
     .union([z.boolean(), z.string()])
     .optional()
     .transform((v) => !(v === false || v === "false" || v === "0")),
+  /** Tickets the SLA sweep judges per transaction (src/sla/sweep.ts). */
+  SLA_SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -24,7 +24,15 @@ const create = protectedRoute({
   roles: ["admin", "supervisor"],
   request: {
     body: jsonBody(
-      queueInput.partial({ description: true, slaFirstResponseMinutes: true, slaResolutionMinutes: true }),
+      queueInput.partial({
+        description: true,
+        slaFirstResponseMinutes: true,
+        slaResolutionMinutes: true,
+        slaNextResponseMinutes: true,
+        slaWarningPercent: true,
+        slaOnlyDuringBusinessHours: true,
+        businessHours: true,
+      }),
     ),
   },
   responses: { 201: jsonContent(queueSchema, "The queue.") },

@@ -5,12 +5,19 @@ import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
 import { ticketIsActive } from "@/tickets/active";
 
-type QueueInput = {
-  name?: string;
-  description?: string | null;
-  slaFirstResponseMinutes?: number | null;
-  slaResolutionMinutes?: number | null;
-};
+type QueueInput = Partial<
+  Pick<
+    typeof queues.$inferInsert,
+    | "name"
+    | "description"
+    | "slaFirstResponseMinutes"
+    | "slaResolutionMinutes"
+    | "slaNextResponseMinutes"
+    | "slaWarningPercent"
+    | "slaOnlyDuringBusinessHours"
+    | "businessHours"
+  >
+>;
 
 /** Names are unique per organization regardless of case, so routing rules can name a queue. */
 async function uniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {

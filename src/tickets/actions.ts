@@ -17,8 +17,8 @@ import type { Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { getQueue } from "@/queues/service";
+import { reopenedSla } from "@/sla/policy";
 import { isActive } from "./active";
-import { resolutionDueAt } from "./create";
 import { actorOf } from "./history";
 import { type TicketRow, ticketSchema } from "./schemas";
 import { changeTicket, getTicket, presentTicketOf } from "./service";
@@ -107,15 +107,9 @@ const actions: Action[] = [
     summary: "Reopen a resolved or closed ticket",
     async run(tx, ticket) {
       if (isActive(ticket.status)) throw new ApiError("CONFLICT", "The ticket is already open.");
-      // Like a reopening by the customer: the resolution clock starts again from the queue's SLA.
+      // Like a reopening by the customer: a new SLA cycle, the resolution clock starts again.
       return {
-        changes: {
-          status: "open",
-          resolvedAt: null,
-          closedAt: null,
-          resolutionDueAt: await resolutionDueAt(tx, ticket.queueId, new Date()),
-          resolutionBreachedAt: null,
-        },
+        changes: { status: "open", resolvedAt: null, closedAt: null, ...(await reopenedSla(tx, ticket, new Date())) },
         action: "reopened",
         jobs: ticket.assigneeId ? [] : [assignJob(ticket.organizationId, ticket.id)],
       };

@@ -1,33 +1,17 @@
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { assignJob } from "@/assignment/enqueue";
 import { getChannel } from "@/channels/service";
 import { getContact, upsertPhoneContact } from "@/contacts/service";
-import { contacts, queues, tickets } from "@/db/schema";
+import { contacts, tickets } from "@/db/schema";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
 import type { Database, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
 import { getQueue } from "@/queues/service";
+import { loadPolicy, openingSla } from "@/sla/policy";
 import { ticketIsActive } from "./active";
 import { type Actor, actorOf, recordHistory } from "./history";
 import type { NewTicket, TicketRow } from "./schemas";
-
-const minutesAfter = (at: Date, minutes: number | null | undefined) =>
-  minutes ? new Date(at.getTime() + minutes * 60_000) : null;
-
-async function slaPolicy(tx: Transaction, queueId: string | null) {
-  if (!queueId) return { firstResponse: null, resolution: null };
-  const [queue] = await tx
-    .select({ firstResponse: queues.slaFirstResponseMinutes, resolution: queues.slaResolutionMinutes })
-    .from(queues)
-    .where(eq(queues.id, queueId));
-  return queue ?? { firstResponse: null, resolution: null };
-}
-
-/** When a ticket of this queue (re)opened at `at` is due to be resolved, by the queue's SLA. */
-export async function resolutionDueAt(tx: Transaction, queueId: string | null, at: Date): Promise<Date | null> {
-  return minutesAfter(at, (await slaPolicy(tx, queueId)).resolution);
-}
 
 /**
  * The next ticket number of an organization, taken inside the insert. A sequence per organization
@@ -37,7 +21,7 @@ export async function resolutionDueAt(tx: Transaction, queueId: string | null, a
 const nextTicketNumber = (organizationId: string) => sql<number>`next_ticket_number(${organizationId})`;
 
 /**
- * Opens a ticket with the next number and the queue's SLA due times. Returns nothing when the
+ * Opens a ticket with the next number and the queue's SLA clocks. Returns nothing when the
  * contact already has an active ticket on the channel (one active conversation each).
  */
 export async function createTicket(
@@ -53,7 +37,8 @@ export async function createTicket(
     at: Date;
   },
 ): Promise<TicketRow | undefined> {
-  const sla = await slaPolicy(tx, input.queueId);
+  // SLA clocks (src/sla): due and warning times, counting business hours when the policy says so.
+  const sla = openingSla(await loadPolicy(tx, input.queueId), input.at);
   const [created] = await tx
     .insert(tickets)
     .values({
@@ -64,8 +49,7 @@ export async function createTicket(
       queueId: input.queueId,
       subject: input.subject ?? null,
       priority: input.priority ?? "normal",
-      firstResponseDueAt: minutesAfter(input.at, sla.firstResponse),
-      resolutionDueAt: minutesAfter(input.at, sla.resolution),
+      ...sla,
     })
     .onConflictDoNothing({ target: [tickets.channelId, tickets.contactId], where: ticketIsActive })
     .returning();

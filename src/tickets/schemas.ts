@@ -13,6 +13,7 @@ import {
 } from "@/db/schema";
 import type { PiiView } from "@/pii/policy";
 import { timestamp } from "@/platform/openapi";
+import { ticketSlaSchema } from "@/sla/schemas";
 import { activeStatuses } from "./active";
 
 export const contactRef = z.object({ id: z.string(), phone: z.string().nullable(), name: z.string().nullable() });
@@ -93,6 +94,7 @@ export const ticketDetailSchema = ticketSchema
     insights: insightsSchema
       .nullable()
       .openapi({ description: "Sentiment, intent, category, urgency and churn risk; null until computed." }),
+    sla: ticketSlaSchema,
   })
   .openapi("TicketDetail");
 

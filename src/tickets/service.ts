@@ -14,6 +14,7 @@ import type { PiiView } from "@/pii/policy";
 import type { Database, Executor, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
+import { ticketSla } from "@/sla/ticket";
 import { isActive } from "./active";
 import { type Actor, actorOf, diff, recordHistory } from "./history";
 import { presentHistory, presentMessage, presentTicket, type TicketChanges, type TicketRow } from "./schemas";
@@ -64,7 +65,7 @@ export async function presentTicketOf(db: Executor, ticket: TicketRow, pii: PiiV
   return presented;
 }
 
-/** A ticket with its contact, its last twenty messages and its whole history; `viewOf` says how PII shows. */
+/** A ticket with its contact, its last twenty messages, its whole history and its SLA; `viewOf` says how PII shows. */
 export async function ticketDetail(
   db: Executor,
   organizationId: string,
@@ -73,17 +74,19 @@ export async function ticketDetail(
 ) {
   const ticket = await getTicket(db, organizationId, id);
   const pii = await viewOf(ticket);
-  const [presented, recent, history, insights] = await Promise.all([
+  const [presented, recent, history, insights, sla] = await Promise.all([
     presentTicketOf(db, ticket, pii),
     db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
     db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
     readInsights(db, organizationId, ticket.id),
+    ticketSla(db, ticket),
   ]);
   return {
     ...presented,
     lastMessages: recent.reverse().map((m) => presentMessage(m, pii)),
     history: history.map(presentHistory),
     insights,
+    sla,
   };
 }
 

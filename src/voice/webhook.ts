@@ -1,16 +1,12 @@
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { v7 as uuidv7 } from "uuid";
 import * as z from "zod";
-import { cachedChannel } from "@/channels/cache";
-import { openCredentials } from "@/channels/secrets";
 import { MalformedPayloadError } from "@/channels/types";
-import { channels } from "@/db/schema";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { enforceRateLimit } from "@/platform/request";
 import { cleanDeep, cleanText } from "@/platform/text";
-import { findIngestChannel } from "@/webhooks/process";
+import { loadWebhookChannel } from "@/webhooks/process";
 import { ForeignCallError } from "./calls";
 import type { VoiceWebhook } from "./events";
 import { ingestCallEvent, recordFailedVoiceEvent, recordIgnoredVoiceEvent, type VoiceDelivery } from "./ingest";
@@ -52,19 +48,6 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 }
 
 /** The voice channel a webhook names, its credentials opened, cached like messaging channels. */
-async function loadVoiceChannel<C>(c: Ctx, hook: VoiceWebhook<C>) {
-  const { db, env, log } = c.var.services;
-  const id = c.req.param("channelId");
-  if (!id || !channelId.safeParse(id).success) return undefined;
-  return cachedChannel(`${hook.channelType}:${id}`, async () => {
-    const found = await findIngestChannel(db, and(eq(channels.id, id), eq(channels.type, hook.channelType)));
-    if (!found) return undefined;
-    const config = hook.configSchema.safeParse(await openCredentials(env, found.row));
-    if (!config.success) log.error("stored voice channel credentials do not match the schema", { channelId: id });
-    return { row: found.row, notify: found.notify, config: config.success ? config.data : null };
-  });
-}
-
 /**
  * POST /webhooks/<retell|elevenlabs>/<channelId>: size limit, channel, rate limit, signature against
  * the raw body, then the event. Refusals (404, 401, 413, 429, a malformed body's 400) store nothing;
@@ -78,12 +61,16 @@ export async function handleVoiceWebhook<C>(c: Ctx, hook: VoiceWebhook<C>) {
   if (declared > MAX_BODY_BYTES && !hook.oversized) return tooLarge();
   const read = await readLimited(c.req.raw, MAX_BODY_BYTES);
   if ("prefix" in read && !hook.oversized) return tooLarge();
-  const loaded = await loadVoiceChannel(c, hook);
+  const id = c.req.param("channelId");
+  const loaded =
+    id && channelId.safeParse(id).success
+      ? await loadWebhookChannel(services, hook.channelType, id, hook.configSchema)
+      : undefined;
   if (!loaded) return problemResponse("NOT_FOUND", "No such channel.", { requestId });
-  const { row, notify, config } = loaded;
-  if (!config) {
+  if (!loaded.ok) {
     return problemResponse("MISCONFIGURED", "The channel's stored configuration is invalid.", { requestId });
   }
+  const { row, notify, config } = loaded;
   const logger = log.child({ provider: hook.provider, channelId: row.id, organizationId: row.organizationId });
   await enforceRateLimit(c, "webhook", row.id, { limit: env.WEBHOOK_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 });
 

@@ -1,16 +1,13 @@
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { v7 as uuidv7 } from "uuid";
 import * as z from "zod";
-import { cachedChannel } from "@/channels/cache";
-import { openCredentials, openWebhookSecret } from "@/channels/secrets";
+import { openWebhookSecret } from "@/channels/secrets";
 import type { ChannelAdapter, WebhookRequest } from "@/channels/types";
-import { channels } from "@/db/schema";
 import type { Delivery } from "@/inbox/types";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import { enforceRateLimit } from "@/platform/request";
-import { findIngestChannel, ingestChannel, processBody, recordIgnored } from "./process";
+import { ingestChannel, loadWebhookChannel, processBody, recordIgnored } from "./process";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const channelId = z.uuid();
@@ -19,24 +16,17 @@ type Ctx = Context<AppEnv>;
 
 /** The channel a webhook names, with its credentials opened, or a problem response. */
 async function loadChannel<C extends Record<string, string>>(c: Ctx, adapter: ChannelAdapter<C>) {
-  const { db, env, log, requestId } = c.var.services;
+  const services = c.var.services;
+  const { requestId } = services;
   const id = c.req.param("channelId");
-  if (!id || !channelId.safeParse(id).success) {
-    return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
-  }
-  const loaded = await cachedChannel(`${adapter.type}:${id}`, async () => {
-    const found = await findIngestChannel(db, and(eq(channels.id, id), eq(channels.type, adapter.type)));
-    if (!found) return undefined;
-    const { row, notify } = found;
-    const config = adapter.configSchema.safeParse(await openCredentials(env, row));
-    if (!config.success) {
-      log.error("stored channel credentials do not match the adapter's schema", { channelId: row.id });
-      return { row, notify, config: null, secret: "" };
-    }
-    return { row, notify, config: config.data, secret: await openWebhookSecret(env, row) };
-  });
+  const loaded =
+    id && channelId.safeParse(id).success
+      ? await loadWebhookChannel(services, adapter.type, id, adapter.configSchema, async (row) => ({
+          secret: await openWebhookSecret(services.env, row),
+        }))
+      : undefined;
   if (!loaded) return { error: problemResponse("NOT_FOUND", "No such channel.", { requestId }) };
-  if (!loaded.config) {
+  if (!loaded.ok) {
     return { error: problemResponse("MISCONFIGURED", "The channel's stored configuration is invalid.", { requestId }) };
   }
   return { row: loaded.row, notify: loaded.notify, config: loaded.config, secret: loaded.secret };

@@ -1,5 +1,6 @@
-import { eq, type SQL } from "drizzle-orm";
-import type { ChannelRow } from "@/channels/secrets";
+import { and, eq, type SQL } from "drizzle-orm";
+import { cachedChannel } from "@/channels/cache";
+import { type ChannelRow, openCredentials } from "@/channels/secrets";
 import { type ChannelSettings, readSettings } from "@/channels/settings";
 import { type ChannelAdapter, type InboundEvent, MalformedPayloadError, type WebhookRequest } from "@/channels/types";
 import { channels, organizations, webhookEvents } from "@/db/schema";
@@ -22,6 +23,39 @@ export async function findIngestChannel(db: Database, where: SQL | undefined) {
     .innerJoin(organizations, eq(organizations.id, channels.organizationId))
     .where(where);
   return found ? { row: found.row, notify: hasEventsWebhook(found.orgSettings) } : undefined;
+}
+
+/** A webhook's channel, its credentials opened and read by the channel type's schema (null: they no longer fit it). */
+export type WebhookChannel<C, X> = { row: ChannelRow; notify: boolean } & (
+  | ({ ok: true; config: C } & X)
+  | { ok: false }
+);
+
+/**
+ * The channel of a webhook (messaging, voice), by type and id, with its credentials opened and
+ * checked against the type's schema, cached per isolate (channels/cache.ts). `extra` opens
+ * anything else the webhook needs on every request (a webhook secret), so the cache keeps it too;
+ * it is not called for credentials that no longer fit.
+ * Undefined for an unknown channel; `ok: false` (logged) for stored credentials that no longer fit.
+ */
+export function loadWebhookChannel<C, X extends object = object>(
+  services: Pick<Services, "db" | "env" | "log">,
+  type: ChannelRow["type"],
+  id: string,
+  schema: { safeParse(value: unknown): { success: true; data: C } | { success: false } },
+  extra: (row: ChannelRow) => Promise<X> = async () => ({}) as X,
+): Promise<WebhookChannel<C, X> | undefined> {
+  const { db, env, log } = services;
+  return cachedChannel<WebhookChannel<C, X>>(`${type}:${id}`, async () => {
+    const found = await findIngestChannel(db, and(eq(channels.id, id), eq(channels.type, type)));
+    if (!found) return undefined;
+    const config = schema.safeParse(await openCredentials(env, found.row));
+    if (!config.success) {
+      log.error("stored channel credentials do not match the channel type's schema", { channelId: id, type });
+      return { ...found, ok: false };
+    }
+    return { ...found, ok: true, config: config.data, ...(await extra(found.row)) };
+  });
 }
 
 export function ingestChannel(

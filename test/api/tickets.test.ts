@@ -1017,6 +1017,8 @@ describe("GET /api/tickets/stats", () => {
     expect(res.body.sla).toEqual({
       firstResponse: { met: 2, breached: 2, rate: 0.5 },
       resolution: { met: 1, breached: 3, rate: 0.25 },
+      // No customer waited after a reply here (test/sla covers next-response compliance).
+      nextResponse: { met: 0, breached: 0, rate: null },
     });
 
     // An explicit window: [old, base) holds only T6.

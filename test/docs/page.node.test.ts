@@ -110,7 +110,7 @@ describe.each(["api", "gateway"])("GET /api/docs in a browser (wrangler env %s)"
       await page.waitForTimeout(100);
     }
     // Back to the top, where the next test finds GET /api/health.
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate("window.scrollTo(0, 0)");
     await page.locator('.opblock-summary-path[data-path="/api/health"]').waitFor();
     const paths = [...operations].map((op) => op.split(" ")[1]);
     expect(paths).toEqual(expect.arrayContaining(["/api/health", "/api/auth/login", "/api/tickets", "/api/channels"]));

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+// Type only: opening hours are validated by their zod schema before they are stored.
+import type { BusinessHours } from "@/business-hours/schema";
 // Type only: the channel types are the adapter registry's; the column stays plain text.
 import type { AnyChannelType } from "@/channels/types";
 import { at, createdAt, id, organizationId, updatedAt } from "./columns";
@@ -82,6 +84,16 @@ export const queues = pgTable(
     description: text(),
     slaFirstResponseMinutes: integer(),
     slaResolutionMinutes: integer(),
+    // SLA alerts (src/sla): the next-response target, when a warning is raised, open hours only.
+    slaNextResponseMinutes: integer(),
+    /** Percent of a target's time after which a warning is raised. */
+    slaWarningPercent: integer().notNull().default(80),
+    /** Due times count only the opening hours (the queue's, else the organization's). */
+    slaOnlyDuringBusinessHours: boolean().notNull().default(false),
+    /** The queue's own opening hours; null: the organization's (sla_settings). */
+    businessHours: jsonb().$type<BusinessHours>(),
+    /** AES-GCM ciphertext of a Slack incoming webhook that takes this queue's alerts instead of the organization's. */
+    slackWebhook: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -153,6 +165,23 @@ export const tickets = pgTable(
     lastMessageAt: at(),
     lastInboundAt: at(),
     unreadCount: integer().notNull().default(0),
+    // SLA clocks (src/sla): warning instants next to the due times above, and the sweep's bookkeeping.
+    firstResponseWarnAt: at(),
+    resolutionWarnAt: at(),
+    /** The number of times the ticket was opened: resolution alerts are once per cycle. */
+    slaCycle: integer().notNull().default(1),
+    /** Since when the customer has waited for an answer: set by inbound messages, cleared by replies. */
+    waitingSince: at(),
+    /** When the team last answered a waiting customer. */
+    answeredAt: at(),
+    /** The wait (its waitingSince) the next-response clock was started for. */
+    nextResponseFrom: at(),
+    nextResponseWarnAt: at(),
+    nextResponseDueAt: at(),
+    /** Next-response clocks started so far: the cycle of next-response alerts. */
+    nextResponseCycle: integer().notNull().default(0),
+    /** The next instant the SLA sweep must look at the ticket (a warning or due time); null: none pending. */
+    slaCheckAt: at(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -180,6 +209,14 @@ export const tickets = pgTable(
       t.firstResponseDueAt,
       t.resolutionDueAt,
     ),
+    // The SLA sweep reads due tickets in (slaCheckAt, id) order, from this index alone.
+    index("tickets_sla_check_idx").on(t.slaCheckAt, t.id).where(sql`${t.slaCheckAt} is not null`),
+    // Customers waiting since a wait the sweep has not started a next-response clock for yet.
+    index("tickets_sla_waiting_idx")
+      .on(t.id)
+      .where(
+        sql`${t.waitingSince} is not null and ${t.firstResponseAt} is not null and ${t.nextResponseFrom} is distinct from ${t.waitingSince} and ${t.status} in ('open', 'pending')`,
+      ),
   ],
 );
 

@@ -1,27 +1,12 @@
 import * as z from "zod";
-import { isTimeZone } from "@/business-hours/open";
+import { businessHours } from "@/business-hours/schema";
 import type { ChannelDefinition } from "@/channels/types";
+
+// Moved to src/business-hours (SLAs use it too); re-exported so voice code keeps its imports.
+export { type BusinessHours, businessHours } from "@/business-hours/schema";
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, "an E.164 number, e.g. +5511987654321");
 const activitySid = z.string().regex(/^WA[0-9a-fA-F]{32}$/, "a TaskRouter Activity SID (WA + 32 hex)");
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM");
-
-/** Weekly opening hours in a time zone; none configured means always open. */
-export const businessHours = z.object({
-  timezone: z
-    .string()
-    .min(1)
-    .refine(isTimeZone, "an IANA time zone, e.g. America/Sao_Paulo")
-    .default("America/Sao_Paulo"),
-  /** 0 = Sunday ... 6 = Saturday. */
-  ranges: z.array(z.object({ day: z.number().int().min(0).max(6), start: hhmm, end: hhmm })).max(50),
-  /** Dates (YYYY-MM-DD, in the time zone) when the line is closed all day. */
-  holidays: z
-    .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/))
-    .max(366)
-    .default([]),
-});
-export type BusinessHours = z.infer<typeof businessHours>;
 
 export const twilioVoiceConfig = z.object({
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "a Twilio Account SID (AC + 32 hex)"),

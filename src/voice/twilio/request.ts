@@ -1,23 +1,20 @@
 // Only the webhook helpers of the twilio package: its root pulls in the whole REST client.
 
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { validateRequest } from "twilio/lib/webhooks/webhooks";
 import type { ZodType } from "zod";
 import * as z from "zod";
-import { cachedChannel } from "@/channels/cache";
 import { parseForm } from "@/channels/parse";
-import { type ChannelRow, openCredentials } from "@/channels/secrets";
+import type { ChannelRow } from "@/channels/secrets";
 import { signedParams } from "@/channels/twilio/payload";
 import { MalformedPayloadError } from "@/channels/types";
-import { channels } from "@/db/schema";
 import type { AppEnv } from "@/platform/app";
 import { problemResponse } from "@/platform/errors";
 import type { Logger } from "@/platform/logger";
 import { enforceRateLimit } from "@/platform/request";
 import type { Services } from "@/platform/services";
 import { cleanDeep, cleanText } from "@/platform/text";
-import { findIngestChannel } from "@/webhooks/process";
+import { loadWebhookChannel } from "@/webhooks/process";
 import { ForeignCallError } from "../calls";
 import { type TwilioVoiceConfig, twilioVoiceConfig } from "./channel";
 
@@ -53,18 +50,9 @@ const contentTypes: Record<Answer["kind"], string> = {
 };
 
 async function loadChannel(services: Services, id: string): Promise<VoiceChannel | null | undefined> {
-  const loaded = await cachedChannel(`twilio_voice:${id}`, async () => {
-    const found = await findIngestChannel(services.db, and(eq(channels.id, id), eq(channels.type, "twilio_voice")));
-    if (!found) return undefined;
-    const config = twilioVoiceConfig.safeParse(await openCredentials(services.env, found.row));
-    if (!config.success) {
-      services.log.error("stored twilio_voice credentials do not match the schema", { channelId: id });
-      return { row: found.row, notify: found.notify, config: null };
-    }
-    return { row: found.row, notify: found.notify, config: config.data };
-  });
+  const loaded = await loadWebhookChannel(services, "twilio_voice", id, twilioVoiceConfig);
   if (!loaded) return undefined;
-  return loaded.config ? { row: loaded.row, notify: loaded.notify, config: loaded.config } : null;
+  return loaded.ok ? { row: loaded.row, notify: loaded.notify, config: loaded.config } : null;
 }
 
 /**
