@@ -14,6 +14,7 @@ import { otpSendJob } from "@/otp/send-job";
 import { sendMessageJob } from "@/outbound/send-job";
 import { newWorkerApp } from "@/platform/app";
 import type { Bindings } from "@/platform/env";
+import { placeCallJob } from "@/voice/place/job";
 import { recordCallJobDefinition, rejectReservationJobDefinition } from "@/voice/twilio/jobs";
 import { transcribeRecordingJobDefinition } from "@/voice/twilio/transcribe";
 
@@ -37,6 +38,7 @@ const jobRegistry: ReadonlyMap<string, JobDefinition> = new Map<string, JobDefin
     transcribeRecordingJobDefinition,
     otpSendJob,
     reencryptKeysJob,
+    placeCallJob,
   ].map((job) => [job.name, job as unknown as JobDefinition]),
 );
 

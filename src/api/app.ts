@@ -3,8 +3,12 @@ import { registerAiRoutes } from "@/ai/routes";
 import { registerApiKeyRoutes } from "@/api-keys/routes";
 import { registerAuditRoutes } from "@/audit/routes";
 import { registerAuthRoutes } from "@/auth/routes";
+import { registerBlocklistRoutes } from "@/blocklist/routes";
+import { registerCallAnalytics } from "@/calls/analytics";
+import { registerCallRoutes } from "@/calls/routes";
 import { registerChannelRoutes } from "@/channels/routes";
 import { registerContactRoutes } from "@/contacts/routes";
+import { registerContactTimeline } from "@/contacts/timeline";
 import { registerCustomWebhookRoutes } from "@/custom-webhooks/routes";
 import { registerHealthRoutes } from "@/health/routes";
 import { registerIntegrationRoutes } from "@/integrations/routes";
@@ -78,6 +82,12 @@ export function createApiApp(): App {
   // SLA alerts (h/sla): settings, report, queue Slack webhooks, in-app notifications.
   registerSlaRoutes(app);
   registerNotificationRoutes(app);
+  // Calls: outbound calls, the calls list, analytics (before /api/calls/{id}), the blocklist, a
+  // contact's timeline of messages and calls.
+  registerCallAnalytics(app);
+  registerCallRoutes(app);
+  registerBlocklistRoutes(app);
+  registerContactTimeline(app);
   app.doc31(OPENAPI_PATH, (c) => ({
     openapi: "3.1.0",
     info: {

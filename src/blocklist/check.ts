@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { type AnyColumn, and, eq, type SQL } from "drizzle-orm";
 import { blockedNumbers } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import { senderPhone } from "@/platform/phone";
@@ -17,4 +17,13 @@ export async function isBlocked(db: Executor, organizationId: string, phone: str
     .where(and(eq(blockedNumbers.organizationId, organizationId), eq(blockedNumbers.phone, e164)))
     .limit(1);
   return row !== undefined;
+}
+
+/**
+ * isBlocked as a join condition, for a query that already reads the number as stored (a contact's
+ * phone: E.164, or "+" and digits, as isBlocked compares it): left join blockedNumbers on it and
+ * the check costs no round trip. The unique (organization, phone) index makes it one row at most.
+ */
+export function blockedOn(organizationId: AnyColumn, phone: AnyColumn): SQL | undefined {
+  return and(eq(blockedNumbers.organizationId, organizationId), eq(blockedNumbers.phone, phone));
 }

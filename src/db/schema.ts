@@ -8,5 +8,6 @@ export * from "./schema/knowledge";
 export * from "./schema/messages";
 export * from "./schema/operations";
 export * from "./schema/otp";
+export * from "./schema/placements";
 export * from "./schema/retell";
 export * from "./schema/sla";

@@ -4,6 +4,7 @@ import type { App } from "@/platform/api-app";
 import type { Env } from "@/platform/env";
 import { jsonContent } from "@/platform/openapi";
 import { rateLimitStore } from "@/platform/ratelimit";
+import { voiceHealth, voiceHealthSchema } from "@/voice/health";
 
 const integration = z.enum(["configured", "not_configured"]);
 
@@ -26,6 +27,7 @@ const healthSchema = z
       upstashRedis: integration,
       openai: integration,
     }),
+    voice: voiceHealthSchema,
   })
   .openapi("Health");
 
@@ -68,12 +70,17 @@ export function registerHealthRoutes(app: App) {
       database_ = { status: "error", driver: database.driver, latencyMs: null, error: "database unreachable" };
     }
     const ok = database_.status === "ok";
+    const voice = await voiceHealth(ok ? db : null, env).catch((error) => {
+      log.error("health check: voice channels unreadable", { error });
+      return voiceHealth(null, env);
+    });
     const body = {
       status: ok ? ("ok" as const) : ("degraded" as const),
       database: database_,
       sandbox: env.SANDBOX || false,
       rateLimits: rateLimitStore(env, log),
       integrations: integrations(env),
+      voice,
     };
     return ok ? c.json(body, 200) : c.json(body, 503);
   });

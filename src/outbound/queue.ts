@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
+import { blockedOn } from "@/blocklist/check";
 import { adapterFor, serviceWindowApplies } from "@/channels/registry";
 import { openCredentials } from "@/channels/secrets";
-import { channels, contacts, messages, tickets } from "@/db/schema";
+import { blockedNumbers, channels, contacts, messages, tickets } from "@/db/schema";
 import { enqueue, type OutboxRow } from "@/jobs/outbox";
 import { chatwootSyncJob, mirrorsToChatwoot } from "@/leads/chatwoot-mirror";
 import type { Transaction } from "@/platform/db";
@@ -42,7 +43,15 @@ export async function queueOutbound(
   const adapter = channel ? adapterFor(channel.type) : undefined;
   if (!channel || !adapter) throw new ApiError("CONFLICT", "The ticket has no channel to answer on.");
   if (!channel.active) throw new ApiError("CONFLICT", "The ticket's channel is inactive.");
-  const [contact] = await tx.select().from(contacts).where(eq(contacts.id, ticket.contactId));
+  const [row] = await tx
+    .select({ contact: contacts, blockedId: blockedNumbers.id })
+    .from(contacts)
+    .leftJoin(blockedNumbers, blockedOn(contacts.organizationId, contacts.phone))
+    .where(eq(contacts.id, ticket.contactId));
+  const contact = row?.contact;
+  if (row?.blockedId) {
+    throw new ApiError("BLOCKED_NUMBER", "The contact's number is on the organization's blocklist.");
+  }
   if (request.type === "template" && contact?.optOut) {
     throw new ApiError("CONFLICT", "The contact opted out; proactive (template) messages are not sent to them.");
   }

@@ -1,10 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import * as z from "zod";
+import { blockedOn } from "@/blocklist/check";
 import { ProviderError } from "@/channels/http";
 import { bindChannel, type ChannelBinding } from "@/channels/registry";
 import { type ChannelRow, openCredentials } from "@/channels/secrets";
 import type { OutboundMessage, Recipient } from "@/channels/types";
-import { channels, contactIdentities, contacts, messages } from "@/db/schema";
+import { blockedNumbers, channels, contactIdentities, contacts, messages } from "@/db/schema";
 import { defineJob } from "@/jobs/define";
 import { PermanentJobError, RetryableJobError } from "@/jobs/errors";
 import { applyPendingStatuses } from "@/messages/statuses";
@@ -63,13 +64,19 @@ export const sendMessageJob = defineJob({
   payload: z.object({ messageId: z.uuid() }),
   async handle({ db, env, log }, { messageId }) {
     const [row] = await db
-      .select({ message: messages, channel: channels, contact: contacts })
+      .select({
+        message: messages,
+        channel: channels,
+        contact: contacts,
+        blockedId: blockedNumbers.id,
+      })
       .from(messages)
       .innerJoin(contacts, eq(contacts.id, messages.contactId))
       .leftJoin(channels, eq(channels.id, messages.channelId))
+      .leftJoin(blockedNumbers, blockedOn(messages.organizationId, contacts.phone))
       .where(eq(messages.id, messageId));
     if (!row) throw new PermanentJobError(`message ${messageId} does not exist`);
-    const { message, channel, contact } = row;
+    const { message, channel, contact, blockedId } = row;
     // Sendable: queued, or failed before any provider saw it (an earlier job gave up retrying, or the
     // channel's credentials were broken) and an admin retried the dead job. A message the provider
     // refused or already took is never sent again.
@@ -92,6 +99,14 @@ export const sendMessageJob = defineJob({
         code: binding.code,
       });
       throw new PermanentJobError(binding.message);
+    }
+    if (blockedId) {
+      // Blocked after the message was queued: it is not sent.
+      await db
+        .update(messages)
+        .set({ status: "failed", error: { code: "blocked_number", message: "the number was blocked before sending" } })
+        .where(queued);
+      return { failed: "blocked_number" };
     }
     const bound = binding.channel;
     const adapter = bound.adapter;

@@ -9,6 +9,10 @@ export const errorCodes = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  /** The number is on the organization's blocklist: no call or message goes to it. */
+  BLOCKED_NUMBER: 409,
+  /** The contact opted out: no outbound call or proactive message goes to them. */
+  OPTED_OUT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
@@ -29,6 +33,8 @@ const titles: Record<ErrorCode, string> = {
   NOT_FOUND: "Not found",
   METHOD_NOT_ALLOWED: "Method not allowed",
   CONFLICT: "Conflict",
+  BLOCKED_NUMBER: "Number blocked",
+  OPTED_OUT: "Contact opted out",
   PAYLOAD_TOO_LARGE: "Payload too large",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
   UNPROCESSABLE: "Unprocessable content",

@@ -107,7 +107,14 @@ function providerAnswer(path: string, body: string): { status: number; body: unk
     const params = new URLSearchParams(body);
     return {
       status: 201,
-      body: { sid: nextId("SMfake"), status: "queued", to: params.get("To"), from: params.get("From") },
+      // The Calls API answers a Call resource (CA + 32 hex digits, as Twilio's webhooks then
+      // carry it), the Messages API a Message (SM...).
+      body: {
+        sid: path.endsWith("/Calls.json") ? `CA${randomUUID().replaceAll("-", "")}` : nextId("SMfake"),
+        status: "queued",
+        to: params.get("To"),
+        from: params.get("From"),
+      },
     };
   }
   // TaskRouter's reservation update: the reservation as it now stands.

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, organizationId, updatedAt } from "./columns";
 import { channels, contacts, tickets } from "./helpdesk";
@@ -77,6 +78,8 @@ export const messages = pgTable(
     index("messages_body_trgm_idx").using("gin", t.body.op("gin_trgm_ops")),
     // The organization's timeline, newest first (GET /api/interactions, keyset on created_at and id).
     index("messages_organization_created_idx").on(t.organizationId, t.createdAt, t.id),
+    // A contact's timeline (src/contacts/timeline.ts), newest first.
+    index("messages_contact_idx").on(t.contactId, t.createdAt),
   ],
 );
 
@@ -131,6 +134,8 @@ export const calls = pgTable(
     index("calls_organization_idx").on(t.organizationId, t.id),
     index("calls_contact_idx").on(t.contactId, t.createdAt),
     index("calls_organization_created_idx").on(t.organizationId, t.createdAt),
+    // Date ranges of the calls list and analytics: when the call started (its row's creation if unknown).
+    index("calls_organization_started_idx").on(t.organizationId, sql`coalesce(${t.startedAt}, ${t.createdAt})`),
   ],
 );
 

@@ -28,6 +28,9 @@ const callRequest = z.looseObject({
   Direction: optional,
 });
 
+/** An outbound call's Url, fetched when the callee answers; MachineDetection adds AnsweredBy. */
+export const answeredParams = callRequest.extend({ AnsweredBy: z.string().max(40).optional() });
+
 /** The voice URL: an incoming call. */
 export const voiceParams = callRequest.extend({ From: z.string().min(1), To: z.string().min(1) });
 export type VoiceParams = z.infer<typeof voiceParams>;

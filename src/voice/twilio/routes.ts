@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "@/platform/app";
 import { handleAgentAnswer, handleAssignment } from "./assignment";
 import { handleVoice } from "./inbound";
+import { handleOutboundTwiml } from "./outbound";
 import { handleDialResult, handleQueueResult, handleVoicemailDone, handleWait } from "./queue";
 import { handleRecordingStatus } from "./recording";
 import { handleVoiceStatus } from "./status";
@@ -21,4 +22,5 @@ export function registerTwilioVoiceRoutes(app: Hono<AppEnv>): void {
   app.post(`${base}/dial-result`, handleDialResult);
   app.post(`${base}/voicemail-done`, handleVoicemailDone);
   app.post(`${base}/agent-answer`, handleAgentAnswer);
+  app.post(`${base}/outbound`, handleOutboundTwiml);
 }
