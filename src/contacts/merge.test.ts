@@ -196,7 +196,7 @@ describe("contact merge", () => {
       json: { duplicateId: b.body.id },
     });
     expect(ok.status, ok.text).toBe(200);
-    expect(ok.body.moved).toEqual({ tickets: 0, messages: 0, calls: 0, leads: 0, identities: 0 });
+    expect(ok.body.moved).toEqual({ tickets: 0, messages: 0, calls: 0, leads: 0, identities: 0, events: 0 });
     const onto = await call(`/api/contacts/${b.body.id}/merge`, {
       token: tenant.token,
       json: { duplicateId: a.body.id },

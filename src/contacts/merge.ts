@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { AuditRequest } from "@/audit/context";
 import { auditDiff } from "@/audit/diff";
-import { calls, contactIdentities, contacts, leads, messages, tickets } from "@/db/schema";
+import { calls, contactIdentities, contacts, interactionEvents, leads, messages, tickets } from "@/db/schema";
 import { audit } from "@/platform/audit";
 import type { Database, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
@@ -99,6 +99,13 @@ async function moveRows(tx: Transaction, side: MergeSide, actor: Actor) {
         .set(to)
         .where(and(eq(contactIdentities.organizationId, organizationId), eq(contactIdentities.contactId, duplicateId))),
     ),
+    // External systems' events about the contact (custom webhooks), so its timeline keeps them.
+    events: count(
+      await tx
+        .update(interactionEvents)
+        .set(to)
+        .where(and(eq(interactionEvents.organizationId, organizationId), eq(interactionEvents.contactId, duplicateId))),
+    ),
   };
 }
 
@@ -106,8 +113,8 @@ const earliest = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) :
 const latest = (a: Date | null, b: Date | null) => (a && b ? (a > b ? a : b) : (a ?? b));
 
 /**
- * Folds `duplicateId` into `primaryId` atomically: its conversations, calls, leads and identities
- * move over, gaps in the primary's details are filled, and the duplicate stays behind as a
+ * Folds `duplicateId` into `primaryId` atomically: its conversations, calls, leads, identities and
+ * external events move over, gaps in the primary's details are filled, and the duplicate stays behind as a
  * tombstone pointing at the primary.
  */
 export async function mergeContacts(

@@ -88,7 +88,7 @@ const merge = protectedRoute({
   tags: ["contacts"],
   summary: "Merge a duplicate contact into this one",
   description:
-    "Moves the duplicate's tickets, messages, calls, leads and identities here and fills this contact's empty fields from it. Where both have an active ticket on the same channel, the duplicate's is resolved first.",
+    "Moves the duplicate's tickets, messages, calls, leads, identities and custom webhook events here and fills this contact's empty fields from it. Where both have an active ticket on the same channel, the duplicate's is resolved first.",
   roles: ["admin", "supervisor"],
   request: { params: idParam, body: jsonBody(z.object({ duplicateId: z.uuid() })) },
   responses: {
@@ -102,6 +102,10 @@ const merge = protectedRoute({
             calls: z.number().int(),
             leads: z.number().int(),
             identities: z.number().int(),
+            events: z
+              .number()
+              .int()
+              .openapi({ description: "Events external systems sent about the contact (custom webhooks)." }),
           }),
           resolvedTicketIds: z.array(z.string()),
         })

@@ -2,8 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import { callSchema, presentCall } from "@/calls/schemas";
 import { callAt } from "@/calls/service";
-import { callPlacements, calls, contacts, messages } from "@/db/schema";
-import { listView, revealQuery } from "@/pii/policy";
+import { callPlacements, calls, contacts, interactionEvents, messages } from "@/db/schema";
+import { customEventLabel } from "@/interactions/service";
+import { listView, type PiiView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import type { Executor } from "@/platform/db";
@@ -12,10 +13,27 @@ import { decodeCursor, pageQuery, pageSchema, toPage } from "@/platform/paginati
 import { messageSchema, presentMessage } from "@/tickets/schemas";
 import { getContact } from "./service";
 
+const eventSchema = z
+  .object({
+    id: z.string(),
+    name: z
+      .string()
+      .nullable()
+      .openapi({ description: "The body's `event` field, else its `type`.", example: "deal.won" }),
+    hookId: z.string().nullable(),
+    hookName: z.string().nullable().openapi({ description: "The custom webhook's name when the event arrived." }),
+    receivedAt: timestamp,
+    payload: z.unknown().openapi({
+      description: "The body as the external system sent it; phones and e-mails masked like the rest of the list.",
+    }),
+  })
+  .openapi("TimelineEvent");
+
 const itemSchema = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("message"), id: z.string(), at: timestamp, message: messageSchema }),
     z.object({ type: z.literal("call"), id: z.string(), at: timestamp, call: callSchema }),
+    z.object({ type: z.literal("event"), id: z.string(), at: timestamp, event: eventSchema }),
   ])
   .openapi("TimelineItem");
 
@@ -23,9 +41,9 @@ const route = protectedRoute({
   method: "get",
   path: "/api/contacts/{id}/timeline",
   tags: ["contacts"],
-  summary: "A contact's messages and calls in one list, newest first",
+  summary: "A contact's messages, calls and external events in one list, newest first",
   description:
-    "Every message (on any ticket and channel) and every call of the contact, ordered by when it happened (a message's creation, a call's start), newest first. Each item is typed `message` or `call`. Phones and e-mails are masked unless `reveal=true` (admins and supervisors, audited), as in the other lists.",
+    "Every message (on any ticket and channel), every call of the contact and every event an external system sent about it through a custom webhook, ordered by when it happened (a message's creation, a call's start, an event's receipt), newest first. Each item is typed `message`, `call` or `event`. Phones and e-mails are masked unless `reveal=true` (admins and supervisors, audited), as in the other lists.",
   request: { params: idParam, query: pageQuery.extend({ reveal: revealQuery }) },
   responses: { 200: jsonContent(pageSchema(itemSchema, "TimelinePage"), "A page of the timeline.") },
 });
@@ -38,7 +56,8 @@ const before = (at: SQL, id: SQL, cursor?: z.infer<typeof cursorSchema>) =>
 
 /**
  * The newest `limit + 1` of each kind after the cursor, merged: each query walks its own index
- * (messages_contact_idx, calls_contact_idx) and the page is the newest of both.
+ * (messages_contact_idx, calls_contact_idx, interaction_events_contact_idx) and the page is the
+ * newest of the three.
  */
 async function timeline(
   db: Executor,
@@ -47,7 +66,8 @@ async function timeline(
   page: { limit: number; cursor?: z.infer<typeof cursorSchema> },
 ) {
   const messageAt = sql`${messages.createdAt}`;
-  const [messageRows, callRows] = await Promise.all([
+  const eventAt = sql`${interactionEvents.receivedAt}`;
+  const [messageRows, callRows, eventRows] = await Promise.all([
     db
       .select({ message: messages, at: isoMicros(messageAt) })
       .from(messages)
@@ -79,14 +99,47 @@ async function timeline(
       )
       .orderBy(desc(callAt), desc(calls.id))
       .limit(page.limit + 1),
+    db
+      .select({
+        id: interactionEvents.id,
+        normalized: interactionEvents.normalized,
+        payload: interactionEvents.payload,
+        receivedAt: interactionEvents.receivedAt,
+        at: isoMicros(eventAt),
+      })
+      .from(interactionEvents)
+      .where(
+        and(
+          eq(interactionEvents.organizationId, organizationId),
+          eq(interactionEvents.contactId, contactId),
+          eq(interactionEvents.provider, "custom"),
+          before(eventAt, sql`${interactionEvents.id}`, page.cursor),
+        ),
+      )
+      .orderBy(desc(interactionEvents.receivedAt), desc(interactionEvents.id))
+      .limit(page.limit + 1),
   ]);
   const items = [
     ...messageRows.map((r) => ({ kind: "message" as const, id: r.message.id, at: r.at, row: r })),
     ...callRows.map((r) => ({ kind: "call" as const, id: r.call.id, at: r.at, row: r })),
+    ...eventRows.map((r) => ({ kind: "event" as const, id: r.id, at: r.at, row: r })),
   ];
   // ISO strings of one length and zone compare like the instants they name.
   items.sort((a, b) => (a.at === b.at ? (a.id < b.id ? 1 : -1) : a.at < b.at ? 1 : -1));
   return items.slice(0, page.limit + 1);
+}
+
+/** A custom webhook's event: what the hook recorded at receipt and the body, masked as the view asks. */
+function presentEvent(
+  row: { id: string; normalized: Record<string, unknown> | null; payload: unknown; receivedAt: Date },
+  pii: PiiView,
+): z.infer<typeof eventSchema> {
+  return {
+    id: row.id,
+    ...customEventLabel(row.normalized),
+    receivedAt: row.receivedAt.toISOString(),
+    payload: pii.deep(row.payload),
+  };
 }
 
 export function registerContactTimeline(app: App) {
@@ -105,20 +158,17 @@ export function registerContactTimeline(app: App) {
         items,
         limit,
         (item) => ({ at: item.at, id: item.id }),
-        (item): z.infer<typeof itemSchema> =>
-          item.kind === "message"
-            ? {
-                type: "message",
-                id: item.id,
-                at: new Date(item.at).toISOString(),
-                message: presentMessage(item.row.message, pii),
-              }
-            : {
-                type: "call",
-                id: item.id,
-                at: new Date(item.at).toISOString(),
-                call: presentCall(item.row, pii),
-              },
+        (item): z.infer<typeof itemSchema> => {
+          const at = new Date(item.at).toISOString();
+          switch (item.kind) {
+            case "message":
+              return { type: "message", id: item.id, at, message: presentMessage(item.row.message, pii) };
+            case "call":
+              return { type: "call", id: item.id, at, call: presentCall(item.row, pii) };
+            case "event":
+              return { type: "event", id: item.id, at, event: presentEvent(item.row, pii) };
+          }
+        },
       ),
       200,
     );

@@ -14,6 +14,7 @@ import { enforceRateLimit } from "@/platform/request";
 import type { Services } from "@/platform/services";
 import { cleanDeep } from "@/platform/text";
 import { verifyTimestampedHmac } from "@/webhooks/timestamped-hmac";
+import { contactReference, linkedContact } from "./contact";
 import { type CustomWebhookRow, openHookSecret } from "./service";
 
 /** Smaller than provider webhooks: the body also travels whole in the events webhook's job. */
@@ -64,8 +65,9 @@ async function idempotencyKey(header: string | undefined, body: Record<string, u
 /**
  * POST /webhooks/custom/<organizationId>/<hookId>: size, hook, rate limit, `X-Switchboard-Signature`
  * over the raw body, then one transaction: the body as an interaction event under its idempotency
- * key and, for an organization with an events webhook, a `custom.received` event. Refusals (404,
- * 401, 413, 429, 400) store nothing; a duplicate stores nothing new and answers the first event's id.
+ * key, linked to the contact it names (so the contact's timeline shows it) and, for an
+ * organization with an events webhook, a `custom.received` event. Refusals (404, 401, 413, 429,
+ * 400) store nothing; a duplicate stores nothing new and answers the first event's id.
  */
 export async function handleCustomWebhook(c: Ctx) {
   const services = c.var.services;
@@ -137,8 +139,19 @@ async function storeCustomEvent(services: Services, hook: Hook, key: string, pay
         .where(and(eq(interactionEvents.provider, "custom"), eq(interactionEvents.idempotencyKey, scopedKey)));
       return { id: first?.id ?? null, duplicate: true, jobs: [] };
     }
+    // Only a new event links (or creates) a contact: a duplicate changes nothing.
+    const contactId = await linkedContact(tx, row.organizationId, contactReference(payload));
+    if (contactId) await tx.update(interactionEvents).set({ contactId }).where(eq(interactionEvents.id, stored.id));
     await tx.update(customWebhooks).set({ lastReceivedAt: new Date() }).where(eq(customWebhooks.id, row.id));
-    const data = { hookId: row.id, hookName: row.name, eventId: stored.id, idempotencyKey: key, event: label, payload };
+    const data = {
+      hookId: row.id,
+      hookName: row.name,
+      eventId: stored.id,
+      idempotencyKey: key,
+      event: label,
+      contactId,
+      payload,
+    };
     const jobs = hook.notify ? [eventJob(row.organizationId, "custom.received", data, stored.id)] : [];
     return { id: stored.id, duplicate: false, jobs: await enqueue(tx, jobs) };
   });

@@ -5,12 +5,15 @@ import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
-import { contactsOf, interactionDetail, listInteractions } from "./service";
+import { contactsOf, customEventLabel, interactionDetail, interactionTypes, listInteractions } from "./service";
 
 const interactionSchema = z
   .object({
-    id: z.string().openapi({ description: "The message's or the call's id." }),
-    type: z.enum(["message", "call"]),
+    id: z.string().openapi({ description: "The message's, the call's or the custom webhook event's id." }),
+    type: z.enum(interactionTypes).openapi({
+      description:
+        "`event`: what the organization's own systems sent through a custom webhook (always inbound, no channel).",
+    }),
     channelId: z.string().nullable(),
     direction: z.enum(messageDirections),
     messageType: z.string().nullable().openapi({ description: "text, audio, image, template... (messages only)." }),
@@ -20,15 +23,23 @@ const interactionSchema = z
     fromNumber: z.string().nullable().openapi({ description: "Calls only; masked like every phone in a list." }),
     toNumber: z.string().nullable(),
     durationSeconds: z.number().int().nullable(),
+    event: z
+      .object({
+        name: z.string().nullable().openapi({ description: "The body's `event` field, else its `type`." }),
+        hookId: z.string().nullable(),
+        hookName: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: "Custom webhook events only." }),
     occurredAt: timestamp,
   })
   .openapi("Interaction");
 
 const eventSchema = z.object({
   id: z.string(),
-  source: z
-    .enum(["interaction_event", "call_event"])
-    .openapi({ description: "interaction_event: a messaging webhook's event; call_event: a call callback." }),
+  source: z.enum(["interaction_event", "call_event"]).openapi({
+    description: "interaction_event: a messaging or custom webhook's event; call_event: a call callback.",
+  }),
   kind: z.string().openapi({ example: "message.text" }),
   occurredAt: timestamp,
   payload: z.unknown().openapi({ description: "What the provider sent, as it sent it." }),
@@ -41,7 +52,10 @@ const detailSchema = interactionSchema
     media: z.record(z.string(), z.unknown()).nullable(),
     content: z.record(z.string(), z.unknown()).nullable(),
     transcript: z.string().nullable(),
-    providerId: z.string().nullable().openapi({ description: "The provider's message id or call id." }),
+    providerId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The provider's message id or call id; a custom event's idempotency key." }),
     events: z.array(eventSchema),
   })
   .openapi("InteractionDetail");
@@ -52,12 +66,12 @@ const list = protectedRoute({
   method: "get",
   path: "/api/interactions",
   tags: ["interactions"],
-  summary: "Every message (inbound and outbound) and call of the organization, newest first",
+  summary: "Every message (inbound and outbound), call and custom webhook event of the organization, newest first",
   description:
-    "One timeline across channels. Metadata only (the text and the provider's raw events are on the detail); phones masked unless `reveal=true` (admins and supervisors, audited).",
+    "One timeline across channels. Metadata only (the text, the provider's raw events and a custom event's body are on the detail); phones masked unless `reveal=true` (admins and supervisors, audited). Custom webhook events have no channel and are inbound: a `channelId` or `direction=outbound` filter leaves them out.",
   request: {
     query: pageQuery.extend({
-      type: z.enum(["message", "call"]).optional(),
+      type: z.enum(interactionTypes).optional(),
       channelId: z.uuid().optional(),
       direction: z.enum(messageDirections).optional(),
       contactId: z.uuid().optional(),
@@ -73,9 +87,9 @@ const get = protectedRoute({
   method: "get",
   path: "/api/interactions/{id}",
   tags: ["interactions"],
-  summary: "One message or call with the raw provider events behind it",
+  summary: "One message, call or custom webhook event with the raw events behind it",
   description:
-    "A message: its content and the inbound event and delivery statuses its provider sent (interaction_events). A call: every callback (call_events). Phones and e-mails, in the raw payloads too, are in full for admins, supervisors and the agent the contact's ticket (or the call) is assigned to; masked for anyone else.",
+    "A message: its content and the inbound event and delivery statuses its provider sent (interaction_events). A call: every callback (call_events). A custom webhook's event: its body as `content`, and itself as its one event. Phones and e-mails, in the raw payloads too, are in full for admins, supervisors and the agent the contact's ticket (or the call) is assigned to; masked for anyone else.",
   request: { params: idParam },
   responses: { 200: jsonContent(detailSchema, "The interaction.") },
 });
@@ -114,6 +128,7 @@ export function registerInteractionRoutes(app: App) {
             fromNumber: pii.phone(r.fromNumber),
             toNumber: pii.phone(r.toNumber),
             durationSeconds: r.durationSeconds,
+            event: r.event,
             occurredAt: r.occurredAt.toISOString(),
           };
         },
@@ -126,26 +141,57 @@ export function registerInteractionRoutes(app: App) {
     const { db } = c.var.services;
     const { organizationId } = c.var.principal;
     const detail = await interactionDetail(db, organizationId, c.req.valid("param").id);
-    const row = detail.type === "message" ? detail.message : detail.call;
+    const { contactId } =
+      detail.type === "message" ? detail.message : detail.type === "call" ? detail.call : detail.event;
     const pii = await resourceView(c, {
-      contactId: row.contactId,
+      contactId,
       assigneeId: detail.type === "call" ? detail.call.agentId : null,
     });
-    const contact = row.contactId ? (await contactsOf(db, organizationId, [row.contactId])).get(row.contactId) : null;
+    const contact = contactId ? (await contactsOf(db, organizationId, [contactId])).get(contactId) : null;
     const events = detail.events.map((e) => ({
       ...e,
       occurredAt: e.occurredAt.toISOString(),
       payload: pii.deep(e.payload),
       normalized: pii.deep(e.normalized),
     }));
+    const person = contact ? { id: contact.id, name: contact.name, phone: pii.phone(contact.phone) } : null;
+    if (detail.type === "event") {
+      const e = detail.event;
+      return c.json(
+        {
+          id: e.id,
+          type: "event" as const,
+          channelId: null,
+          direction: "inbound" as const,
+          messageType: null,
+          status: "received",
+          contact: person,
+          ticketId: null,
+          fromNumber: null,
+          toNumber: null,
+          durationSeconds: null,
+          event: customEventLabel(e.normalized),
+          occurredAt: e.receivedAt.toISOString(),
+          events,
+          text: null,
+          media: null,
+          content: pii.deep(e.payload as Record<string, unknown>),
+          transcript: null,
+          providerId: typeof e.normalized?.idempotencyKey === "string" ? e.normalized.idempotencyKey : null,
+        },
+        200,
+      );
+    }
+    const row = detail.type === "message" ? detail.message : detail.call;
     const common = {
       id: row.id,
       type: detail.type,
       channelId: row.channelId,
       direction: row.direction,
       status: row.status,
-      contact: contact ? { id: contact.id, name: contact.name, phone: pii.phone(contact.phone) } : null,
+      contact: person,
       ticketId: row.ticketId,
+      event: null,
       occurredAt: row.createdAt.toISOString(),
       events,
     };

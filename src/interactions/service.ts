@@ -1,13 +1,15 @@
 // One timeline of everything the organization exchanged with its customers (seed 004's
-// interactions): every message, inbound and outbound, and every call, newest first, with the raw
-// provider events behind each on the detail. Messages and calls are read by two keyset queries,
-// each on its own (organization, created_at) index, and merged; nothing is copied into a new table.
+// interactions): every message, inbound and outbound, every call, and every event its own systems
+// sent through a custom webhook, newest first, with the raw provider events behind each on the
+// detail. Each kind is read by a keyset query on its own (organization, time) index, and the three
+// are merged; nothing is copied into a new table.
 import { type AnyColumn, and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { callEvents, calls, contacts, interactionEvents, type MessageDirection, messages } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 
-export type InteractionType = "message" | "call";
+export const interactionTypes = ["message", "call", "event"] as const;
+export type InteractionType = (typeof interactionTypes)[number];
 
 export type InteractionFilters = {
   type?: InteractionType;
@@ -36,7 +38,25 @@ export type InteractionRow = {
   fromNumber: string | null;
   toNumber: string | null;
   durationSeconds: number | null;
+  /** Custom webhook events only: the body's event name and the hook, as recorded at receipt. */
+  event: CustomEventLabel | null;
 };
+
+export type CustomEventLabel = { name: string | null; hookId: string | null; hookName: string | null };
+
+const textOf = (value: unknown) => (typeof value === "string" ? value : null);
+
+/**
+ * What a custom webhook recorded about its event when it arrived (interaction_events.normalized,
+ * src/custom-webhooks/inbound.ts): the body's event name and the hook.
+ */
+export function customEventLabel(normalized: Record<string, unknown> | null): CustomEventLabel {
+  return {
+    name: textOf(normalized?.event),
+    hookId: textOf(normalized?.hookId),
+    hookName: textOf(normalized?.hookName),
+  };
+}
 
 const microseconds = (column: AnyColumn) =>
   sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -59,6 +79,39 @@ function window(
   ];
 }
 
+/** Custom webhook events (interaction_events_custom_idx): no channel, always inbound. */
+function customEvents(
+  db: Executor,
+  organizationId: string,
+  f: InteractionFilters,
+  take: number,
+  cursor?: InteractionCursor,
+) {
+  if ((f.type && f.type !== "event") || f.channelId || f.direction === "outbound") return [];
+  const at = interactionEvents.receivedAt;
+  return db
+    .select({
+      id: interactionEvents.id,
+      at: microseconds(at),
+      occurredAt: at,
+      contactId: interactionEvents.contactId,
+      normalized: interactionEvents.normalized,
+    })
+    .from(interactionEvents)
+    .where(
+      and(
+        eq(interactionEvents.organizationId, organizationId),
+        eq(interactionEvents.provider, "custom"),
+        f.contactId ? eq(interactionEvents.contactId, f.contactId) : undefined,
+        f.from ? sql`${at} >= ${f.from}::timestamptz` : undefined,
+        f.to ? sql`${at} < ${f.to}::timestamptz + interval '1 millisecond'` : undefined,
+        cursor ? sql`(${at}, ${interactionEvents.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(at), desc(interactionEvents.id))
+    .limit(take);
+}
+
 /** A page (`limit + 1` rows at most, to tell whether there is more) of the organization's interactions. */
 export async function listInteractions(
   db: Executor,
@@ -67,8 +120,8 @@ export async function listInteractions(
   page: { limit: number; cursor?: InteractionCursor },
 ): Promise<InteractionRow[]> {
   const take = page.limit + 1;
-  const [messageRows, callRows] = await Promise.all([
-    filters.type === "call"
+  const [messageRows, callRows, eventRows] = await Promise.all([
+    filters.type === "call" || filters.type === "event"
       ? []
       : db
           .select({
@@ -86,7 +139,7 @@ export async function listInteractions(
           .where(and(...window(messages, organizationId, filters, page.cursor)))
           .orderBy(desc(messages.createdAt), desc(messages.id))
           .limit(take),
-    filters.type === "message"
+    filters.type === "message" || filters.type === "event"
       ? []
       : db
           .select({
@@ -106,6 +159,7 @@ export async function listInteractions(
           .where(and(...window(calls, organizationId, filters, page.cursor)))
           .orderBy(desc(calls.createdAt), desc(calls.id))
           .limit(take),
+    customEvents(db, organizationId, filters, take, page.cursor),
   ]);
   const rows: InteractionRow[] = [
     ...messageRows.map((m) => ({
@@ -114,10 +168,27 @@ export async function listInteractions(
       fromNumber: null,
       toNumber: null,
       durationSeconds: null,
+      event: null,
     })),
-    ...callRows.map((c) => ({ ...c, type: "call" as const, messageType: null })),
+    ...callRows.map((c) => ({ ...c, type: "call" as const, messageType: null, event: null })),
+    ...eventRows.map((e) => ({
+      id: e.id,
+      at: e.at,
+      occurredAt: e.occurredAt,
+      type: "event" as const,
+      channelId: null,
+      direction: "inbound" as const,
+      messageType: null,
+      status: "received",
+      contactId: e.contactId,
+      ticketId: null,
+      fromNumber: null,
+      toNumber: null,
+      durationSeconds: null,
+      event: customEventLabel(e.normalized),
+    })),
   ];
-  // Newest first, ties by id, exactly as each query ordered its rows: the cursor stays valid for both.
+  // Newest first, ties by id, exactly as each query ordered its rows: the cursor stays valid for all.
   rows.sort((a, b) => (a.at === b.at ? (a.id < b.id ? 1 : -1) : a.at < b.at ? 1 : -1));
   return rows.slice(0, take);
 }
@@ -141,10 +212,20 @@ export type InteractionEvent = {
   normalized: Record<string, unknown> | null;
 };
 
+const rawEvent = (e: typeof interactionEvents.$inferSelect): InteractionEvent => ({
+  id: e.id,
+  source: "interaction_event",
+  kind: e.eventType,
+  occurredAt: e.receivedAt,
+  payload: e.payload,
+  normalized: e.normalized ?? null,
+});
+
 /**
  * One interaction with the raw provider events behind it: for a message, the inbound event that
  * carried it and the delivery statuses the provider reported (interaction_events, matched by
- * channel and provider message id); for a call, every callback (call_events).
+ * channel and provider message id); for a call, every callback (call_events); for a custom
+ * webhook's event, itself.
  */
 export async function interactionDetail(db: Executor, organizationId: string, id: string) {
   const [message] = await db
@@ -166,26 +247,27 @@ export async function interactionDetail(db: Executor, organizationId: string, id
             )
             .orderBy(asc(interactionEvents.receivedAt), asc(interactionEvents.id))
         : [];
-    return {
-      type: "message" as const,
-      message,
-      events: events.map(
-        (e): InteractionEvent => ({
-          id: e.id,
-          source: "interaction_event",
-          kind: e.eventType,
-          occurredAt: e.receivedAt,
-          payload: e.payload,
-          normalized: e.normalized ?? null,
-        }),
-      ),
-    };
+    return { type: "message" as const, message, events: events.map(rawEvent) };
   }
   const [call] = await db
     .select()
     .from(calls)
     .where(and(eq(calls.organizationId, organizationId), eq(calls.id, id)));
-  if (!call) throw new ApiError("NOT_FOUND", "No such interaction in this organization.");
+  if (!call) {
+    const [custom] = await db
+      .select()
+      .from(interactionEvents)
+      .where(
+        and(
+          eq(interactionEvents.organizationId, organizationId),
+          eq(interactionEvents.provider, "custom"),
+          eq(interactionEvents.id, id),
+        ),
+      );
+    if (!custom) throw new ApiError("NOT_FOUND", "No such interaction in this organization.");
+    // A custom webhook's event is its own raw event.
+    return { type: "event" as const, event: custom, events: [rawEvent(custom)] };
+  }
   const events = await db
     .select()
     .from(callEvents)

@@ -4,6 +4,9 @@ import { organizations } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import type { Env } from "@/platform/env";
 
+/** The longest rateLimitWindowSeconds an organization may set: send times older than it never count again. */
+export const OTP_LONGEST_WINDOW_SECONDS = 86_400;
+
 const DEFAULT_TEXT = "Seu código de verificação é {code}. Ele vale {minutes} min. Não o compartilhe com ninguém.";
 
 /** An organization's one-time-code rules, kept in organizations.settings.otp over the deployment's env. */
@@ -31,7 +34,7 @@ export const otpSettingsSchema = z
       .number()
       .int()
       .min(60)
-      .max(86_400)
+      .max(OTP_LONGEST_WINDOW_SECONDS)
       .openapi({ description: "The sliding window of rateLimitMax (OTP_RATE_LIMIT_WINDOW_SECONDS)." }),
     orgMaxPerHour: z.number().int().min(1).max(1_000_000).openapi({
       description:

@@ -96,6 +96,8 @@ export const envSchema = z.object({
   OTP_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(20).default(3),
   OTP_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   OTP_ORG_MAX_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Days a challenge is kept after it ended (it ends at the latest when it expires); then the cron deletes it. */
+  OTP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /**
    * The HMAC keys of stored codes, comma-separated, the current one first: codes are hashed with
    * the first; the others still verify the challenges they hashed until those expire. Without it

@@ -33,7 +33,7 @@ function deliveryRow(
 }
 
 /** What the organization's events webhook is told about a call. */
-function callEventData(call: CallRow): Record<string, unknown> {
+export function callEventData(call: CallRow): Record<string, unknown> {
   return {
     callId: call.id,
     provider: call.provider,

@@ -1,7 +1,8 @@
-// GET /api/interactions: one timeline of an organization's messages (both ways) and calls, with
-// filters, keyset pages and masked phones; the detail carries the provider's raw events.
+// GET /api/interactions: one timeline of an organization's messages (both ways), calls and custom
+// webhook events, with filters, keyset pages and masked phones; the detail carries the raw events.
 import { describe, expect, it } from "vitest";
 import { callerContact, recordCallEvent, upsertCall } from "@/voice/calls";
+import { customHook } from "../support/custom-webhooks";
 import { withDb } from "../support/db";
 import { type Driver, drivers } from "../support/env";
 import { createMember, createTenant, unique } from "../support/fixtures";
@@ -220,5 +221,69 @@ describe("GET /api/interactions/{id}", () => {
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
     expect(await list(other.token, `&contactId=${(await list(w.tenant.token))[0]?.contact.id}`)).toEqual([]);
+  });
+});
+
+describe("GET /api/interactions with custom webhook events", () => {
+  it("lists a CRM's events as type event in the same order and pages, filters them like the rest, and shows the body on the detail", async () => {
+    const w = await timeline();
+    const token = w.tenant.token;
+    const crm = await customHook(w.tenant, "CRM");
+    const aboutMaria = await crm.post({ id: "deal-1", event: "deal.won", phone: MARIA, note: `ligar para ${MARIA}` });
+    const anonymous = await crm.post({ id: "sync-2", type: "sync.finished" });
+    expect([aboutMaria.body.status, anonymous.body.status], anonymous.text).toEqual(["stored", "stored"]);
+
+    const all = await list(token);
+    expect(all.map((i) => i.type)).toEqual(["event", "event", "call", "message", "message", "message"]);
+    expect(all.slice(0, 2).map((i) => i.id)).toEqual([anonymous.body.id, aboutMaria.body.id]);
+    expect(all[1]).toMatchObject({
+      type: "event",
+      direction: "inbound",
+      status: "received",
+      channelId: null,
+      contact: { phone: "+55*******4321" },
+      event: { name: "deal.won", hookId: crm.hook.id, hookName: "CRM" },
+    });
+    expect(all[0]).toMatchObject({ contact: null, event: { name: "sync.finished" } });
+
+    const ids = async (query: string) => (await list(token, `&${query}`)).map((i) => i.id);
+    const maria = all.find(
+      (i) => i.type === "message" && i.direction === "inbound" && i.contact.phone.endsWith("4321"),
+    );
+    expect(await ids("type=event")).toEqual([anonymous.body.id, aboutMaria.body.id]);
+    expect(await ids(`contactId=${maria?.contact.id}&type=event`)).toEqual([aboutMaria.body.id]);
+    expect(await ids("direction=outbound")).not.toContain(aboutMaria.body.id);
+    expect(await ids(`channelId=${w.channel.id}`)).not.toContain(aboutMaria.body.id);
+    expect(await ids(`from=${encodeURIComponent(all[1]?.occurredAt ?? "")}&type=event`)).toEqual([
+      anonymous.body.id,
+      aboutMaria.body.id,
+    ]);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: TestResponse<{ data: Item[]; nextCursor: string | null }> = await call(
+        `/api/interactions?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        { token },
+      );
+      seen.push(...res.body.data.map((i) => i.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.map((i) => i.id));
+
+    const detail = await call(`/api/interactions/${aboutMaria.body.id}`, { token });
+    expect(detail.status, detail.text).toBe(200);
+    expect(detail.body).toMatchObject({
+      type: "event",
+      providerId: "deal-1",
+      content: { id: "deal-1", event: "deal.won", phone: MARIA },
+      contact: { phone: MARIA },
+      events: [{ source: "interaction_event", kind: "custom.received", payload: { phone: MARIA } }],
+    });
+    const agent = await createMember(w.tenant, "agent");
+    const masked = await call(`/api/interactions/${aboutMaria.body.id}`, { token: agent.token });
+    expect(JSON.stringify(masked.body)).not.toContain("987654321");
+    const stranger = await createTenant();
+    expect((await call(`/api/interactions/${aboutMaria.body.id}`, { token: stranger.token })).status).toBe(404);
   });
 });

@@ -1,10 +1,12 @@
-// GET /api/contacts/{id}/timeline: a contact's messages (any ticket, any channel) and calls in one
-// list, newest first, each typed; keyset pages that neither skip nor repeat (rows within one
-// millisecond included); other contacts and organizations left out.
+// GET /api/contacts/{id}/timeline: a contact's messages (any ticket, any channel), calls and the
+// events external systems sent about it through custom webhooks in one list, newest first, each
+// typed; keyset pages that neither skip nor repeat (rows within one millisecond, and ties across
+// kinds, included); other contacts and organizations left out.
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { messages } from "@/db/schema";
+import { interactionEvents, messages } from "@/db/schema";
 import { callerContact, upsertCall } from "@/voice/calls";
+import { customHook } from "../support/custom-webhooks";
 import { withDb } from "../support/db";
 import { createMember, createTenant, type Tenant, unique } from "../support/fixtures";
 import { insertChannel, insertTicket } from "../support/helpdesk";
@@ -49,7 +51,24 @@ async function contactWithHistory(tenant: Tenant, phone = PHONE) {
           contactId,
         })
       ).id;
-    return { contactId, message, call: callAt };
+    /** A custom webhook's event about the contact, received at `at` (as the webhook stores it). */
+    const event = async (at: string, name: string) => {
+      const [row] = await db
+        .insert(interactionEvents)
+        .values({
+          organizationId: tenant.organizationId,
+          contactId,
+          provider: "custom",
+          eventType: "custom.received",
+          idempotencyKey: unique("evt"),
+          payload: { event: name },
+          normalized: { hookId: null, hookName: "CRM", event: name },
+          receivedAt: sql`${at}::timestamptz`,
+        })
+        .returning();
+      return row?.id as string;
+    };
+    return { contactId, message, call: callAt, event };
   });
 }
 
@@ -88,18 +107,16 @@ describe("GET /api/contacts/{id}/timeline", () => {
       await h.call("2026-11-02T10:00:01Z"),
       await h.call("2026-11-02T10:00:01Z"),
       await h.message("2026-11-02T10:00:02Z", "d"),
-    ];
-    const newestFirst = [
-      expected[6],
-      // Two calls at one instant: the later id first.
-      expected[5],
-      expected[4],
-      expected[3],
-      expected[2],
-      expected[0],
-      expected[1],
-    ];
-    for (const limit of [1, 2, 3]) {
+      await h.event("2026-11-02T10:00:00.000300Z", "e"),
+      // The same instant as two calls and a message: ids of three tables break the tie.
+      await h.event("2026-11-02T10:00:01Z", "f"),
+      await h.message("2026-11-02T10:00:01Z", "g"),
+      await h.event("2026-11-02T10:00:03Z", "h"),
+    ] as string[];
+    // Newest first; at one instant the later id first (UUIDv7s, made in this order): here the
+    // message, the event, then the two calls at 10:00:01.
+    const newestFirst = [10, 6, 9, 8, 5, 4, 3, 2, 7, 0, 1].map((i) => expected[i]);
+    for (const limit of [1, 2, 3, 5]) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
@@ -140,5 +157,47 @@ describe("GET /api/contacts/{id}/timeline", () => {
     const res = await call(`/api/contacts/${mine.contactId}/timeline`, { token: other.token });
     expect(res.status, res.text).toBe(404);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
+
+describe("GET /api/contacts/{id}/timeline with custom webhook events", () => {
+  it("shows an event a CRM sent about the contact's phone as an `event` item, body masked unless revealed", async () => {
+    const tenant = await createTenant();
+    const agent = await createMember(tenant, "agent");
+    const h = await contactWithHistory(tenant);
+    const m1 = await h.message("2026-11-04T09:00:00Z", "Quero renegociar");
+    const crm = await customHook(tenant, "CRM Vendas");
+    const sent = await crm.post({ id: "deal-77", event: "deal.won", phone: "11 98765-4321", data: { value: 1250 } });
+    expect(sent.body.status, sent.text).toBe("stored");
+    // Another contact's event stays out.
+    await crm.post({ id: "deal-78", event: "deal.won", phone: "+5511912345678" });
+
+    const res = await call(`/api/contacts/${h.contactId}/timeline`, { token: agent.token });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data.map((i: { type: string; id: string }) => [i.type, i.id])).toEqual([
+      ["event", sent.body.id],
+      ["message", m1],
+    ]);
+    const item = res.body.data[0];
+    expect(item).toEqual({
+      type: "event",
+      id: sent.body.id,
+      at: expect.any(String),
+      event: {
+        id: sent.body.id,
+        name: "deal.won",
+        hookId: crm.hook.id,
+        hookName: "CRM Vendas",
+        receivedAt: item.at,
+        payload: {
+          id: "deal-77",
+          event: "deal.won",
+          phone: expect.not.stringContaining("98765"),
+          data: { value: 1250 },
+        },
+      },
+    });
+    const revealed = await call(`/api/contacts/${h.contactId}/timeline?reveal=true`, { token: tenant.token });
+    expect(revealed.body.data[0].event.payload.phone).toBe("11 98765-4321");
   });
 });

@@ -3,43 +3,16 @@
 // stored once per idempotency key as interaction events and sent on the events webhook.
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { customWebhooks, interactionEvents } from "@/db/schema";
+import { contacts, customWebhooks, interactionEvents } from "@/db/schema";
+import { customHook, signCustom } from "../support/custom-webhooks";
 import { withDb } from "../support/db";
 import { createMember, createTenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { fakeRequests, hmacHex } from "../support/provider";
 
-async function sign(secret: string, body: string, at = Date.now()) {
-  const t = Math.floor(at / 1000);
-  return `t=${t},v1=${await hmacHex(secret, `${t}.${body}`)}`;
-}
-
 async function setup(name = "CRM") {
   const tenant = await createTenant();
-  const created = await call("/api/custom-webhooks", { token: tenant.token, json: { name } });
-  expect(created.status, created.text).toBe(201);
-  const hook = created.body as { id: string; url: string; secret: string; name: string };
-  const path = new URL(hook.url).pathname;
-  const post = async (
-    payload: unknown,
-    options: { secret?: string; signature?: string | null; headers?: Record<string, string>; signedAt?: number } = {},
-  ) => {
-    const body = typeof payload === "string" ? payload : JSON.stringify(payload);
-    const signature =
-      options.signature === undefined
-        ? await sign(options.secret ?? hook.secret, body, options.signedAt)
-        : options.signature;
-    return call(path, {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/json",
-        ...(signature === null ? {} : { "x-switchboard-signature": signature }),
-        ...options.headers,
-      },
-    });
-  };
-  return { tenant, hook, path, post };
+  return { tenant, ...(await customHook(tenant, name)) };
 }
 
 const storedEvents = (organizationId: string) =>
@@ -152,7 +125,7 @@ describe("custom webhooks", () => {
     const viaDialer = await call(dialerPath, {
       method: "POST",
       body,
-      headers: { "x-switchboard-signature": await sign(other.body.secret, body) },
+      headers: { "x-switchboard-signature": await signCustom(other.body.secret, body) },
     });
     expect(viaDialer.body.status, viaDialer.text).toBe("stored");
     expect((await a.post({ id: "2" })).body.status).toBe("stored");
@@ -180,7 +153,7 @@ describe("custom webhooks", () => {
     const res = await call(path, {
       method: "POST",
       body: body.replace("1}", "9}"),
-      headers: { "x-switchboard-signature": await sign(hook.secret, body) },
+      headers: { "x-switchboard-signature": await signCustom(hook.secret, body) },
     });
     expect(res.status, res.text).toBe(401);
     expect(await storedEvents(tenant.organizationId)).toHaveLength(0);
@@ -202,7 +175,7 @@ describe("custom webhooks", () => {
     const { hook, tenant } = await setup();
     const other = await createTenant();
     const body = JSON.stringify({ id: "y" });
-    const signature = await sign(hook.secret, body);
+    const signature = await signCustom(hook.secret, body);
     for (const path of [
       `/webhooks/custom/${tenant.organizationId}/${crypto.randomUUID()}`,
       `/webhooks/custom/${other.organizationId}/${hook.id}`,
@@ -250,5 +223,126 @@ describe("custom webhooks", () => {
       return row?.n;
     });
     expect(count).toBe(1);
+  });
+});
+
+describe("custom webhook events about a contact", () => {
+  const contactsWithPhone = (organizationId: string, phone: string) =>
+    withDb((db) =>
+      db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.organizationId, organizationId), eq(contacts.phone, phone))),
+    );
+
+  it("links an event to the contact its phone names, in any common format, creating that contact once", async () => {
+    const { tenant, post } = await setup();
+    const eventsPath = `/events/${unique("custom")}`;
+    await call("/api/organization/events-webhook", {
+      method: "PUT",
+      token: tenant.token,
+      json: { url: `${inject("fakesUrl")}${eventsPath}` },
+    });
+    const bodies = [
+      { id: "a", event: "deal.won", phone: "+55 11 98765-4321" },
+      // Without +55, and without the ninth digit: the same mobile.
+      { id: "b", event: "deal.lost", contact: { phone: "(11) 8765-4321", name: "Maria" } },
+      { id: "c", type: "call.logged", phone: 5511987654321 },
+    ];
+    for (const body of bodies) {
+      const res = await post(body);
+      expect(res.body.status, res.text).toBe("stored");
+    }
+    const people = await contactsWithPhone(tenant.organizationId, "+5511987654321");
+    expect(people).toHaveLength(1);
+    const stored = await storedEvents(tenant.organizationId);
+    expect(stored.map((e) => e.contactId)).toEqual([people[0]?.id, people[0]?.id, people[0]?.id]);
+    const delivered = (await fakeRequests(eventsPath)).map((r) => JSON.parse(r.body));
+    expect(delivered.map((d) => d.data.contactId)).toEqual([people[0]?.id, people[0]?.id, people[0]?.id]);
+
+    // The contact found is the one messages and calls of that number already have.
+    const other = await setup();
+    const existing = await call("/api/contacts", { token: other.tenant.token, json: { phone: "+5511912345678" } });
+    expect(existing.status, existing.text).toBe(201);
+    expect((await other.post({ id: "x", phone: "11912345678" })).body.status).toBe("stored");
+    const [linked] = await storedEvents(other.tenant.organizationId);
+    expect(linked?.contactId).toBe(existing.body.id);
+  });
+
+  it("makes one contact of five simultaneous events about a number never seen", async () => {
+    const { tenant, post } = await setup();
+    const answers = await Promise.all(
+      ["+5511988881111", "11988881111", "(11) 8888-1111", "5511988881111", "+55 11 98888-1111"].map((phone, i) =>
+        post({ id: `burst-${i}`, event: "lead.created", phone }),
+      ),
+    );
+    expect(answers.map((a) => a.body.status)).toEqual(["stored", "stored", "stored", "stored", "stored"]);
+    const people = await contactsWithPhone(tenant.organizationId, "+5511988881111");
+    expect(people).toHaveLength(1);
+    expect(new Set((await storedEvents(tenant.organizationId)).map((e) => e.contactId))).toEqual(
+      new Set([people[0]?.id]),
+    );
+  });
+
+  it("links by the organization's contactId (a merged one leads to where it was merged), never another organization's", async () => {
+    const { tenant, post } = await setup();
+    const mine = await call("/api/contacts", { token: tenant.token, json: { name: "Ana", phone: "+5511955551111" } });
+    const duplicate = await call("/api/contacts", { token: tenant.token, json: { name: "Ana (CRM)" } });
+    const merged = await call(`/api/contacts/${mine.body.id}/merge`, {
+      token: tenant.token,
+      json: { duplicateId: duplicate.body.id },
+    });
+    expect(merged.status, merged.text).toBe(200);
+    const stranger = await createTenant();
+    const theirs = await call("/api/contacts", {
+      token: stranger.token,
+      json: { name: "Not yours", phone: "+5511955552222" },
+    });
+    expect(theirs.status, theirs.text).toBe(201);
+
+    await post({ id: "1", contactId: mine.body.id });
+    await post({ id: "2", contactId: duplicate.body.id.toUpperCase() });
+    await post({ id: "3", contactId: theirs.body.id });
+    await post({ id: "4", contactId: crypto.randomUUID() });
+    await post({ id: "5", contactId: "not-a-uuid" });
+    // An id that is not the organization's is ignored; the phone next to it still links.
+    await post({ id: "6", contactId: theirs.body.id, phone: "+5511955553333" });
+
+    const stored = await storedEvents(tenant.organizationId);
+    const [byPhone] = await contactsWithPhone(tenant.organizationId, "+5511955553333");
+    expect(stored.map((e) => e.contactId)).toEqual([mine.body.id, mine.body.id, null, null, null, byPhone?.id]);
+    expect(byPhone?.id).not.toBe(theirs.body.id);
+    expect(await contactsWithPhone(stranger.organizationId, "+5511955553333")).toEqual([]);
+  });
+
+  it("links nothing new on a duplicate delivery, and nothing for a body that names no usable contact", async () => {
+    const { tenant, post } = await setup();
+    expect((await post({ id: "d1", phone: "+5511966661111" })).body.status).toBe("stored");
+    const replay = await post({ id: "d1", phone: "+5511966662222" });
+    expect(replay.body.status, replay.text).toBe("duplicate");
+    expect(await contactsWithPhone(tenant.organizationId, "+5511966662222")).toEqual([]);
+    for (const body of [{ id: "n1" }, { id: "n2", phone: "12" }, { id: "n3", contact: "5511966663333" }]) {
+      expect((await post(body)).body.status).toBe("stored");
+    }
+    expect((await storedEvents(tenant.organizationId)).map((e) => e.contactId === null)).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it("moves a contact's events along when it is merged into another", async () => {
+    const { tenant, post } = await setup();
+    const primary = await call("/api/contacts", { token: tenant.token, json: { name: "Primary" } });
+    await post({ id: "m1", phone: "+5511977771111" });
+    const [event] = await storedEvents(tenant.organizationId);
+    const merged = await call(`/api/contacts/${primary.body.id}/merge`, {
+      token: tenant.token,
+      json: { duplicateId: event?.contactId },
+    });
+    expect(merged.status, merged.text).toBe(200);
+    expect(merged.body.moved.events).toBe(1);
+    expect((await storedEvents(tenant.organizationId))[0]?.contactId).toBe(primary.body.id);
   });
 });

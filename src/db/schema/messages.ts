@@ -136,6 +136,10 @@ export const calls = pgTable(
     index("calls_organization_created_idx").on(t.organizationId, t.createdAt),
     // Date ranges of the calls list and analytics: when the call started (its row's creation if unknown).
     index("calls_organization_started_idx").on(t.organizationId, sql`coalesce(${t.startedAt}, ${t.createdAt})`),
+    // Placed calls not linked to a provider call yet: few at any time (src/voice/place/unknown-outcome.ts).
+    index("calls_unlinked_placed_idx")
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'queued' and ${t.providerCallId} like 'pending:%'`),
   ],
 );
 

@@ -12,6 +12,11 @@ export const interactionEvents = pgTable(
     id: id(),
     organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
     channelId: uuid().references(() => channels.id, { onDelete: "set null" }),
+    /**
+     * The contact an event is about, where the event names one: a custom webhook's body
+     * (`contactId`, `phone`, `contact.phone`), so the contact's timeline shows it.
+     */
+    contactId: uuid().references(() => contacts.id, { onDelete: "set null" }),
     provider: text().notNull(),
     eventType: text().notNull(),
     idempotencyKey: text().notNull(),
@@ -34,6 +39,10 @@ export const interactionEvents = pgTable(
       t.channelId,
       sql`coalesce(${t.reference}, ${t.normalized} ->> 'providerMessageId')`,
     ),
+    // A contact's timeline (GET /api/contacts/{id}/timeline): its custom webhook events.
+    index("interaction_events_contact_idx").on(t.contactId, t.receivedAt).where(sql`${t.contactId} is not null`),
+    // GET /api/interactions: the organization's custom webhook events, newest first.
+    index("interaction_events_custom_idx").on(t.organizationId, t.receivedAt).where(sql`${t.provider} = 'custom'`),
   ],
 );
 

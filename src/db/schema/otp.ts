@@ -47,7 +47,11 @@ export const otpChallenges = pgTable(
     verifiedAt: at(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("otp_challenges_pair_idx").on(t.organizationId, t.phone, t.purpose, t.createdAt)],
+  (t) => [
+    index("otp_challenges_pair_idx").on(t.organizationId, t.phone, t.purpose, t.createdAt),
+    // The cron's prune (src/otp/prune.ts): decoys and real challenges, each by when it expired.
+    index("otp_challenges_expiry_idx").on(t.decoy, t.expiresAt),
+  ],
 );
 
 /**

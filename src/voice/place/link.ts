@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { callEvents, calls } from "@/db/schema";
-import type { Database } from "@/platform/db";
+import type { Executor } from "@/platform/db";
 import { type CallRow, type CallStatus, upsertCall } from "../calls";
 
 /**
@@ -37,10 +37,10 @@ const IDENTITY = new Set([
  * upsertCall's forward-only rules) and removed. A callback arriving meanwhile waits on the row
  * locks and the unique index, then lands on this row. Returns the linked row, or null when this
  * call already carries another provider id, or another organization's call holds this one (both
- * are left alone).
+ * are left alone). Inside a caller's transaction (a status callback's) it runs as a savepoint.
  */
 export async function linkProviderCall(
-  db: Database,
+  db: Executor,
   link: { organizationId: string; callId: string; provider: string; providerCallId: string },
 ): Promise<CallRow | null> {
   return db.transaction(async (tx) => {

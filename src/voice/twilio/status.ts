@@ -1,8 +1,10 @@
+import * as z from "zod";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
 import { eventJob } from "@/notify/job";
 import type { Transaction } from "@/platform/db";
 import { type CallRow, type CallStatus, callerContact, recordCallEvent, terminalStatuses, upsertCall } from "../calls";
+import { linkProviderCall } from "../place/link";
 import { recordCallJob, rejectReservationJob } from "./jobs";
 import { missedReason, settleMissed } from "./outcomes";
 import { type StatusParams, statusParams } from "./params";
@@ -23,6 +25,19 @@ function timestampOf(params: StatusParams, now: Date): Date {
 /** The callback's identity: Twilio numbers each call's callbacks per source. */
 const callbackKey = (params: StatusParams, status: string) =>
   `${params.CallbackSource ?? "call-progress-events"}:${params.SequenceNumber ?? status}`;
+
+const uuid = z.uuid();
+
+/**
+ * A call placed through the API whose CallSid the job has not stored (yet, or ever: an unknown
+ * outcome): the status callback URL names it (`callId`, signed with the rest of the URL), so the
+ * callback links it, and lands on it, instead of making a row of its own.
+ */
+async function placedCall(tx: Transaction, channel: VoiceChannel, params: StatusParams, callId: string | null) {
+  if (!callId || !uuid.safeParse(callId).success || !params.Direction?.startsWith("outbound")) return null;
+  const organizationId = channel.row.organizationId;
+  return linkProviderCall(tx, { organizationId, callId, provider: "twilio", providerCallId: params.CallSid });
+}
 
 /** A call this line has not seen (an outbound call, a lost voice request): created from the callback. */
 async function unseenCall(tx: Transaction, channel: VoiceChannel, params: StatusParams): Promise<CallRow> {
@@ -47,12 +62,14 @@ async function unseenCall(tx: Transaction, channel: VoiceChannel, params: Status
  * once terminal; a terminal inbound call that no person answered is a missed call (called back
  * once, whichever of this and the queue's hang-up arrives first).
  */
-async function callerStatus({ services, channel, params }: VoiceRequest<StatusParams>, status: CallStatus) {
+async function callerStatus({ services, channel, params, query }: VoiceRequest<StatusParams>, status: CallStatus) {
   const organizationId = channel.row.organizationId;
   const at = timestampOf(params, services.now());
   const jobs = await services.db.transaction(async (tx) => {
     const known =
-      (await findCall(tx, organizationId, { callSid: params.CallSid })) ?? (await unseenCall(tx, channel, params));
+      (await findCall(tx, organizationId, { callSid: params.CallSid })) ??
+      (await placedCall(tx, channel, params, query.get("callId"))) ??
+      (await unseenCall(tx, channel, params));
     const first = await recordCallEvent(tx, {
       organizationId,
       callId: known.id,

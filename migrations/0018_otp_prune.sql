@@ -1,0 +1,1 @@
+CREATE INDEX "otp_challenges_expiry_idx" ON "otp_challenges" USING btree ("decoy","expires_at");

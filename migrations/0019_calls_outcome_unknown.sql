@@ -1,0 +1,1 @@
+CREATE INDEX "calls_unlinked_placed_idx" ON "calls" USING btree ("created_at") WHERE "calls"."status" = 'queued' and "calls"."provider_call_id" like 'pending:%';

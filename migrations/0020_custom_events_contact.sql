@@ -1,0 +1,4 @@
+ALTER TABLE "interaction_events" ADD COLUMN "contact_id" uuid;--> statement-breakpoint
+ALTER TABLE "interaction_events" ADD CONSTRAINT "interaction_events_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "interaction_events_contact_idx" ON "interaction_events" USING btree ("contact_id","received_at") WHERE "interaction_events"."contact_id" is not null;--> statement-breakpoint
+CREATE INDEX "interaction_events_custom_idx" ON "interaction_events" USING btree ("organization_id","received_at") WHERE "interaction_events"."provider" = 'custom';
