@@ -18,16 +18,7 @@ export const sidOf = (prefix: string) => `${prefix}${hex32()}`;
 export const LINE_NUMBER = "+551140041234";
 export const CALLER = "+5511987654321";
 
-export type VoiceRoute =
-  | "voice"
-  | "wait"
-  | "queue-result"
-  | "dial-result"
-  | "voicemail-done"
-  | "assignment"
-  | "agent-answer"
-  | "voice-status"
-  | "recording-status";
+import type { VoiceRoute } from "@/voice/twilio/urls";
 
 export type Line = Awaited<ReturnType<typeof voiceLine>>;
 
