@@ -5,6 +5,7 @@ import { XMLParser } from "fast-xml-parser";
 import { getExpectedTwilioSignature } from "twilio/lib/webhooks/webhooks";
 import { inject } from "vitest";
 import { callEvents, calls, contacts, outbox, ticketHistory, tickets } from "@/db/schema";
+import type { VoiceRoute } from "@/voice/twilio/urls";
 import { withDb } from "./db";
 import { createTenant, type Tenant, unique } from "./fixtures";
 import { type CallOptions, call } from "./http";
@@ -17,8 +18,6 @@ export const sidOf = (prefix: string) => `${prefix}${hex32()}`;
 
 export const LINE_NUMBER = "+551140041234";
 export const CALLER = "+5511987654321";
-
-import type { VoiceRoute } from "@/voice/twilio/urls";
 
 export type Line = Awaited<ReturnType<typeof voiceLine>>;
 

@@ -1,6 +1,7 @@
 // Every URL of a twilio_voice channel: Twilio's signature over PUBLIC_URL + path + query, checked
 // before anything is read or stored; a body missing what the route needs is a 400 that stores nothing.
 import { describe, expect, it } from "vitest";
+import type { VoiceRoute } from "@/voice/twilio/urls";
 import { createChannel } from "../support/provider";
 import { twilioSignature } from "../support/twilio";
 import {
@@ -12,7 +13,6 @@ import {
   sidOf,
   statusCallback,
   storedCall,
-  type VoiceRoute,
   voiceCounts,
   voiceLine,
 } from "../support/twilio-voice";
