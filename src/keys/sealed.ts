@@ -28,47 +28,35 @@ export type SealedField = {
   update(row: SealedRow, next: string): SQL;
 };
 
+/** A sealed text column of an organization-owned table (`organization_id`), rewritten compare-and-set. */
+function sealedColumn(
+  table: string,
+  column: string,
+  context: SealedField["context"],
+  provider: SQL = sql`null::text`,
+): SealedField {
+  const [t, c] = [sql.identifier(table), sql.identifier(column)];
+  return {
+    name: `${table}.${column}`,
+    value: sql`t.${c}`,
+    table: sql`${t}`,
+    organizationColumn: sql`t.organization_id`,
+    provider,
+    context,
+    update: (row, next) => sql`update ${t} set ${c} = ${next} where id = ${row.id} and ${c} = ${row.sealed}`,
+  };
+}
+
 export const sealedFields: SealedField[] = [
-  {
-    name: "channels.credentials",
-    value: sql`t.credentials`,
-    table: sql`channels`,
-    organizationColumn: sql`t.organization_id`,
-    provider: sql`null::text`,
-    context: (row) => sealContext.channelCredentials(row.id),
-    update: (row, next) =>
-      sql`update channels set credentials = ${next} where id = ${row.id} and credentials = ${row.sealed}`,
-  },
-  {
-    name: "channels.webhook_secret",
-    value: sql`t.webhook_secret`,
-    table: sql`channels`,
-    organizationColumn: sql`t.organization_id`,
-    provider: sql`null::text`,
-    context: (row) => sealContext.channelWebhookSecret(row.id),
-    update: (row, next) =>
-      sql`update channels set webhook_secret = ${next} where id = ${row.id} and webhook_secret = ${row.sealed}`,
-  },
-  {
-    name: "integrations.secrets",
-    value: sql`t.secrets`,
-    table: sql`integrations`,
-    organizationColumn: sql`t.organization_id`,
-    provider: sql`t.provider`,
-    context: (row) => sealContext.integration(row.organization_id, row.provider ?? ""),
-    update: (row, next) =>
-      sql`update integrations set secrets = ${next} where id = ${row.id} and secrets = ${row.sealed}`,
-  },
-  {
-    name: "custom_webhooks.secret",
-    value: sql`t.secret`,
-    table: sql`custom_webhooks`,
-    organizationColumn: sql`t.organization_id`,
-    provider: sql`null::text`,
-    context: (row) => sealContext.customWebhook(row.organization_id, row.id),
-    update: (row, next) =>
-      sql`update custom_webhooks set secret = ${next} where id = ${row.id} and secret = ${row.sealed}`,
-  },
+  sealedColumn("channels", "credentials", (row) => sealContext.channelCredentials(row.id)),
+  sealedColumn("channels", "webhook_secret", (row) => sealContext.channelWebhookSecret(row.id)),
+  sealedColumn(
+    "integrations",
+    "secrets",
+    (row) => sealContext.integration(row.organization_id, row.provider ?? ""),
+    sql`t.provider`,
+  ),
+  sealedColumn("custom_webhooks", "secret", (row) => sealContext.customWebhook(row.organization_id, row.id)),
   {
     name: "organizations.settings.eventsWebhook.secret",
     value: sql`t.settings #>> '{eventsWebhook,secret}'`,
