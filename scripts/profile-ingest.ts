@@ -1,0 +1,194 @@
+// A CPU profile of the gateway's ingest under load, for finding where a webhook's time goes.
+//   node scripts/profile-ingest.ts [returning|new] [seconds]
+// Starts the gateway under `wrangler dev` with its inspector open on a fresh database, fires
+// signed Meta webhooks with autocannon (as npm run bench does) while the V8 profiler samples, and
+// prints the functions with the most self time, grouped by module. The profile is written to
+// /tmp/ingest.cpuprofile (open it in Chrome DevTools for the flame chart).
+import { createHmac, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import autocannon from "autocannon";
+import WebSocket from "ws";
+import {
+  benchDatabase,
+  benchOrganization,
+  freePort,
+  startWorker,
+  waitFor,
+  workerdCpuSeconds,
+} from "./bench-support.ts";
+
+const mode = process.argv[2] === "new" ? "new" : "returning";
+const seconds = Number(process.argv[3] ?? 10);
+// --cpu: no profiler, only the workerd processes' CPU time per request (robust on a busy machine).
+const cpuOnly = process.argv.includes("--cpu");
+
+type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+
+async function inspector(port: number) {
+  for (let i = 0; i < 60; i++) {
+    try {
+      const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+        webSocketDebuggerUrl: string;
+      }[];
+      const target = targets.find((t) => t.webSocketDebuggerUrl);
+      if (target) {
+        const ws = new WebSocket(target.webSocketDebuggerUrl);
+        await new Promise((r, j) => ws.once("open", r).once("error", j));
+        let next = 1;
+        const pending = new Map<number, (v: unknown) => void>();
+        ws.on("message", (data) => {
+          const message = JSON.parse(String(data));
+          pending.get(message.id)?.(message.result);
+        });
+        const send = (method: string, params: Record<string, unknown> = {}) =>
+          new Promise<unknown>((resolve) => {
+            const id = next++;
+            pending.set(id, resolve);
+            ws.send(JSON.stringify({ id, method, params }));
+          });
+        return { ws, send };
+      }
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("no inspector");
+}
+
+const database = await benchDatabase("switchboard_profile");
+const port = await freePort();
+const inspectorPort = await freePort();
+const child = startWorker(["--config", "wrangler.toml", "--inspector-port", String(inspectorPort)], port, {
+  DATABASE_URL: database.url,
+  ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  JWT_SECRET: randomBytes(48).toString("base64url"),
+  LOCAL_JOBS_SIGNING_KEY: randomBytes(32).toString("base64url"),
+  PUBLIC_URL: `http://127.0.0.1:${port}`,
+  LOG_LEVEL: "error",
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
+  API_RATE_LIMIT_PER_MINUTE: "100000000",
+  REGISTER_MAX_PER_IP: "1000",
+});
+try {
+  const gateway = `http://127.0.0.1:${port}`;
+  await waitFor(`${gateway}/api/health`, child);
+  const phoneNumberId = "100200300";
+  const { channelId, appSecret } = await benchOrganization(gateway, "Profile", phoneNumberId);
+  let n = 0;
+  const body = () => {
+    n += 1;
+    const from =
+      mode === "returning"
+        ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
+        : `55219${String(10_000_000 + n).padStart(8, "0")}`;
+    const text = JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "1",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
+                contacts: [{ profile: { name: `Cliente ${n % 200}` }, wa_id: from }],
+                messages: [
+                  {
+                    from,
+                    id: `wamid.profile.${Date.now()}.${n}`,
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: "text",
+                    text: { body: `mensagem ${n}` },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    return {
+      body: text,
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature-256": `sha256=${createHmac("sha256", appSecret).update(text).digest("hex")}`,
+      },
+    };
+  };
+  const load = (duration: number) =>
+    autocannon({
+      url: `${gateway}/webhooks/meta/${channelId}`,
+      method: "POST",
+      connections: 10,
+      duration,
+      requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...body() }) }],
+    });
+  await load(5); // warm up (and, for returning customers, open their tickets)
+  if (cpuOnly) {
+    for (let round = 0; round < 3; round++) {
+      const before = workerdCpuSeconds(child.pid) ?? 0;
+      const result = await load(seconds);
+      const cpu = ((workerdCpuSeconds(child.pid) ?? 0) - before) * 1000;
+      console.log(
+        `${mode}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+          `${(cpu / result.requests.total).toFixed(2)} ms workerd CPU per request (${result.requests.total} requests)`,
+      );
+    }
+  }
+  if (!cpuOnly) await profileUnderLoad();
+  async function profileUnderLoad() {
+    const { ws, send } = await inspector(inspectorPort);
+    await send("Profiler.enable");
+    await send("Profiler.setSamplingInterval", { interval: 200 });
+    await send("Profiler.start");
+    const result = await load(seconds);
+    const { profile } = (await send("Profiler.stop")) as { profile: Profile };
+    ws.close();
+    writeFileSync("/tmp/ingest.cpuprofile", JSON.stringify(profile));
+
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const self = new Map<number, number>();
+    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    const idle = [...self.entries()]
+      .filter(([id]) => ["(idle)", "(program)"].includes(byId.get(id)?.callFrame.functionName ?? ""))
+      .reduce((a, [, t]) => a + t, 0);
+    const requests = result.requests.total;
+    console.log(
+      `${mode}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ` +
+        `busy ${((total - idle) / 1000 / requests).toFixed(2)} ms of JS per request (${requests} requests)`,
+    );
+    // Inclusive time per function (each sample counted once per distinct frame on its stack).
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+    const inclusive = new Map<string, number>();
+    const selfBy = new Map<string, number>();
+    const key = (node: Node) =>
+      `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.split("/").slice(-2).join("/")}:${node.callFrame.lineNumber}`;
+    for (const [id, t] of self) {
+      const node = byId.get(id);
+      if (!node) continue;
+      selfBy.set(key(node), (selfBy.get(key(node)) ?? 0) + t);
+      const seen = new Set<string>();
+      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+        const k = key(byId.get(cur) as Node);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        inclusive.set(k, (inclusive.get(k) ?? 0) + t);
+      }
+    }
+    const top = (m: Map<string, number>, count: number) =>
+      [...m.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, count)
+        .map(([k, t]) => `  ${(t / 1000 / requests).toFixed(3).padStart(7)} ms  ${k}`)
+        .join("\n");
+    console.log(`self time per request:\n${top(selfBy, 40)}`);
+    console.log(`inclusive time per request:\n${top(inclusive, 70)}`);
+  }
+} finally {
+  child.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 1000));
+  await database.drop();
+}
