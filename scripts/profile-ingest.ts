@@ -149,7 +149,7 @@ try {
 
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
     const self = new Map<number, number>();
-    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
     const total = [...self.values()].reduce((a, b) => a + b, 0);
     const idle = [...self.entries()]
       .filter(([id]) => ["(idle)", "(program)"].includes(byId.get(id)?.callFrame.functionName ?? ""))
