@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, not, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, not, type SQL, sql } from "drizzle-orm";
 import { agentLoad, worksTickets } from "@/agents/availability";
 import { botHoldsTicket } from "@/ai/ownership";
 import { agentQueues, agents, tickets, users } from "@/db/schema";
@@ -13,6 +13,29 @@ async function currentLoad(tx: Transaction, agentId: string): Promise<number> {
     .from(agents)
     .where(eq(agents.userId, agentId));
   return row?.n ?? 0;
+}
+
+/** Over agents joined with users: who may take a ticket of the queue (any agent without a queue). */
+function assignable(organizationId: string, queueId: string | null): SQL | undefined {
+  return and(
+    eq(agents.organizationId, organizationId),
+    eq(agents.status, "online"),
+    worksTickets,
+    sql`${agentLoad(agents.userId)} < ${agents.maxConcurrent}`,
+    queueId
+      ? sql`exists (select 1 from ${agentQueues} where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${queueId})`
+      : undefined,
+  );
+}
+
+/**
+ * Whether anyone could take a new ticket of the queue now, as SQL. A producer that sees nobody
+ * need not enqueue `ticket.assign`: the ticket waits unassigned, and the backlog is handed out
+ * when an agent comes online or frees capacity (assignment.drain) and by the cron's sweep.
+ */
+export function someoneCanTake(organizationId: string, queueId: string | null): SQL {
+  return sql`exists (select 1 from ${agents} join ${users} on ${users.id} = ${agents.userId}
+    where ${assignable(organizationId, queueId)})`;
 }
 
 /**
@@ -36,17 +59,7 @@ export async function autoAssign(tx: Transaction, ticketId: string): Promise<str
     .select({ id: agents.userId })
     .from(agents)
     .innerJoin(users, eq(users.id, agents.userId))
-    .where(
-      and(
-        eq(agents.organizationId, ticket.organizationId),
-        eq(agents.status, "online"),
-        worksTickets,
-        sql`${load} < ${agents.maxConcurrent}`,
-        ticket.queueId
-          ? sql`exists (select 1 from ${agentQueues} where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${ticket.queueId})`
-          : undefined,
-      ),
-    )
+    .where(assignable(ticket.organizationId, ticket.queueId))
     .orderBy(asc(load), sql`${agents.lastAssignedAt} asc nulls first`, asc(agents.userId));
 
   for (const candidate of candidates) {

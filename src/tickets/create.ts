@@ -1,4 +1,5 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
+import type { PgColumn, PgInsertValue } from "drizzle-orm/pg-core";
 import { assignJob } from "@/assignment/enqueue";
 import { getChannel } from "@/channels/service";
 import { getContact, upsertPhoneContact } from "@/contacts/service";
@@ -36,37 +37,54 @@ export async function resolutionDueAt(tx: Transaction, queueId: string | null, a
  */
 const nextTicketNumber = (organizationId: string) => sql<number>`next_ticket_number(${organizationId})`;
 
+/** `at` plus the queue's SLA minutes, read by the statement that writes it; null without an SLA. */
+const dueAfter = (queueId: string | null, at: Date, minutes: PgColumn): SQL | null =>
+  queueId
+    ? sql`(select ${at.toISOString()}::timestamptz + make_interval(mins => ${minutes}) from ${queues}
+        where ${queues.id} = ${queueId} and ${minutes} > 0)`
+    : null;
+
+export type NewTicketInput = {
+  organizationId: string;
+  /** SQL when the statement that writes the ticket also writes the contact. */
+  contactId: string | SQL;
+  channelId: string | null;
+  queueId: string | null;
+  subject?: string | null;
+  priority?: TicketRow["priority"];
+  at: Date;
+};
+
+/**
+ * A new ticket's row: the next number and the queue's SLA due times, both computed by the insert
+ * itself (no round trip before it). Shared by createTicket and ingest's one-statement new
+ * conversation (src/inbox/new-conversation.ts), which adds the counters of its first message.
+ */
+export function newTicketValues(input: NewTicketInput): PgInsertValue<typeof tickets> {
+  return {
+    organizationId: input.organizationId,
+    number: nextTicketNumber(input.organizationId),
+    contactId: input.contactId,
+    channelId: input.channelId,
+    queueId: input.queueId,
+    subject: input.subject ?? null,
+    priority: input.priority ?? "normal",
+    firstResponseDueAt: dueAfter(input.queueId, input.at, queues.slaFirstResponseMinutes),
+    resolutionDueAt: dueAfter(input.queueId, input.at, queues.slaResolutionMinutes),
+  };
+}
+
 /**
  * Opens a ticket with the next number and the queue's SLA due times. Returns nothing when the
  * contact already has an active ticket on the channel (one active conversation each).
  */
 export async function createTicket(
   tx: Transaction,
-  input: {
-    organizationId: string;
-    contactId: string;
-    channelId: string | null;
-    queueId: string | null;
-    subject?: string | null;
-    priority?: TicketRow["priority"];
-    actor: Actor;
-    at: Date;
-  },
+  input: NewTicketInput & { contactId: string; actor: Actor },
 ): Promise<TicketRow | undefined> {
-  const sla = await slaPolicy(tx, input.queueId);
   const [created] = await tx
     .insert(tickets)
-    .values({
-      organizationId: input.organizationId,
-      number: nextTicketNumber(input.organizationId),
-      contactId: input.contactId,
-      channelId: input.channelId,
-      queueId: input.queueId,
-      subject: input.subject ?? null,
-      priority: input.priority ?? "normal",
-      firstResponseDueAt: minutesAfter(input.at, sla.firstResponse),
-      resolutionDueAt: minutesAfter(input.at, sla.resolution),
-    })
+    .values(newTicketValues(input))
     .onConflictDoNothing({ target: [tickets.channelId, tickets.contactId], where: ticketIsActive })
     .returning();
   if (created) {
