@@ -5,8 +5,9 @@
 // prints the functions with the most self time, grouped by module. The profile is written to
 // /tmp/ingest.cpuprofile (open it in Chrome DevTools for the flame chart).
 import { createHmac, randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
+import pg from "pg";
 import WebSocket from "ws";
 import {
   benchDatabase,
@@ -17,13 +18,33 @@ import {
   workerdCpuSeconds,
 } from "./bench-support.ts";
 
-const mode = process.argv[2] === "new" ? "new" : "returning";
+// "baseline": the same requests to npm run bench's baseline Worker (inserts the raw body).
+const mode = (["new", "baseline"] as const).find((m) => m === process.argv[2]) ?? "returning";
 const seconds = Number(process.argv[3] ?? 10);
 // --cpu: no profiler, only the workerd processes' CPU time per request (robust on a busy machine).
 const cpuOnly = process.argv.includes("--cpu");
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+
+/**
+ * CPU seconds of the local PostgreSQL server so far: its live processes, and the backends that
+ * exited (a connection per request), which the postmaster's children times hold once reaped.
+ * Whatever else uses the server counts too: compare runs, not absolute figures.
+ */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {}
+  }
+  return ticks / 100;
+}
 
 async function inspector(port: number) {
   for (let i = 0; i < 60; i++) {
@@ -56,9 +77,17 @@ async function inspector(port: number) {
 }
 
 const database = await benchDatabase("switchboard_profile");
+// PROFILE_KEEP=1 keeps the database (and logs its statements, for replaying them with pgbench).
+if (process.env.PROFILE_KEEP) {
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  await admin.query(`alter database ${database.name} set log_statement = 'all'`);
+  await admin.end();
+}
 const port = await freePort();
 const inspectorPort = await freePort();
-const child = startWorker(["--config", "wrangler.toml", "--inspector-port", String(inspectorPort)], port, {
+const config = mode === "baseline" ? "bench/wrangler.baseline.toml" : "wrangler.toml";
+const child = startWorker(["--config", config, "--inspector-port", String(inspectorPort)], port, {
   DATABASE_URL: database.url,
   ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   JWT_SECRET: randomBytes(48).toString("base64url"),
@@ -71,9 +100,23 @@ const child = startWorker(["--config", "wrangler.toml", "--inspector-port", Stri
 });
 try {
   const gateway = `http://127.0.0.1:${port}`;
-  await waitFor(`${gateway}/api/health`, child);
   const phoneNumberId = "100200300";
-  const { channelId, appSecret } = await benchOrganization(gateway, "Profile", phoneNumberId);
+  let target = `${gateway}/`;
+  let appSecret = "";
+  if (mode === "baseline") {
+    await waitFor(gateway, child);
+    const setup = new pg.Client({ connectionString: database.url });
+    await setup.connect();
+    await setup.query(
+      "create table bench_raw (id bigserial primary key, body jsonb not null, received_at timestamptz not null default now())",
+    );
+    await setup.end();
+  } else {
+    await waitFor(`${gateway}/api/health`, child);
+    const organization = await benchOrganization(gateway, "Profile", phoneNumberId);
+    target = `${gateway}/webhooks/meta/${organization.channelId}`;
+    appSecret = organization.appSecret;
+  }
   let n = 0;
   const body = () => {
     n += 1;
@@ -118,7 +161,7 @@ try {
   };
   const load = (duration: number) =>
     autocannon({
-      url: `${gateway}/webhooks/meta/${channelId}`,
+      url: target,
       method: "POST",
       connections: 10,
       duration,
@@ -128,11 +171,14 @@ try {
   if (cpuOnly) {
     for (let round = 0; round < 3; round++) {
       const before = workerdCpuSeconds(child.pid) ?? 0;
+      const pgBefore = postgresCpuSeconds();
       const result = await load(seconds);
       const cpu = ((workerdCpuSeconds(child.pid) ?? 0) - before) * 1000;
+      const pgCpu = (postgresCpuSeconds() - pgBefore) * 1000;
       console.log(
         `${mode}: ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
-          `${(cpu / result.requests.total).toFixed(2)} ms workerd CPU per request (${result.requests.total} requests)`,
+          `${(cpu / result.requests.total).toFixed(2)} ms workerd CPU per request, ` +
+          `${(pgCpu / result.requests.total).toFixed(2)} ms PostgreSQL CPU (whole server) (${result.requests.total} requests)`,
       );
     }
   }
@@ -190,5 +236,6 @@ try {
 } finally {
   child.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 1000));
-  await database.drop();
+  if (process.env.PROFILE_KEEP) console.log(`kept ${database.name}`);
+  else await database.drop();
 }
