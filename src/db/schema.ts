@@ -6,3 +6,4 @@ export * from "./schema/insights";
 export * from "./schema/knowledge";
 export * from "./schema/messages";
 export * from "./schema/operations";
+export * from "./schema/rollups";
