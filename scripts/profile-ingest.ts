@@ -77,11 +77,13 @@ async function inspector(port: number) {
 }
 
 const database = await benchDatabase("switchboard_profile");
-// PROFILE_KEEP=1 keeps the database (and logs its statements, for replaying them with pgbench).
-if (process.env.PROFILE_KEEP) {
+// PROFILE_KEEP=1 keeps the database (and logs its statements, for replaying them with pgbench);
+// PROFILE_SQL runs on it first (an experiment: a trigger disabled, an index dropped).
+if (process.env.PROFILE_KEEP || process.env.PROFILE_SQL) {
   const admin = new pg.Client({ connectionString: database.url });
   await admin.connect();
-  await admin.query(`alter database ${database.name} set log_statement = 'all'`);
+  if (process.env.PROFILE_KEEP) await admin.query(`alter database ${database.name} set log_statement = 'all'`);
+  if (process.env.PROFILE_SQL) await admin.query(process.env.PROFILE_SQL);
   await admin.end();
 }
 const port = await freePort();

@@ -5,7 +5,7 @@
 // against a rebuild from the tickets after concurrent writes, which must lose no count.
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { ticketStatsCounts, ticketStatsDurations, tickets } from "@/db/schema";
+import { contacts, ticketStatsCounts, ticketStatsDurations, tickets } from "@/db/schema";
 import { periodBlocks } from "@/tickets/stats-service";
 import { withDb } from "../support/db";
 import { createTenant, type Tenant, unique } from "../support/fixtures";
@@ -91,8 +91,9 @@ async function randomChange(w: Awaited<ReturnType<typeof world>>, rng: Rng, id: 
     case "unassign":
       return setTicket(id, { assigneeId: null });
     case "move": {
-      // Another creation time: the ticket moves to another day of the rollups.
-      const createdAt = new Date(now - int(rng, 0, 120 * 86_400) * 1000);
+      // An earlier creation time (answers and resolutions stay after it): the ticket moves to
+      // another day of the rollups, or within its day, and its durations grow.
+      const createdAt = new Date(created - int(rng, 0, pick(rng, [3600, 20 * 86_400])) * 1000);
       return setTicket(id, { createdAt });
     }
     case "due": {
@@ -198,6 +199,27 @@ describe("ticket statistics from rollups", () => {
         expect(res.status, res.text).toBe(201);
       }
     }
+    // Two imported already answered and resolved, written straight to the table.
+    await withDb(async (db) => {
+      const [contact] = await db
+        .insert(contacts)
+        .values({ organizationId: w.tenant.organizationId, phone: "+5511930009999" })
+        .returning();
+      for (const [i, queueId] of [w.queues[0], undefined].entries()) {
+        await db.insert(tickets).values({
+          organizationId: w.tenant.organizationId,
+          number: 1000 + i,
+          contactId: contact?.id as string,
+          queueId,
+          assigneeId: w.agents[i],
+          status: "resolved",
+          createdAt: new Date(now - 5 * DAY),
+          firstResponseDueAt: new Date(now - 5 * DAY + 600_000),
+          firstResponseAt: new Date(now - 5 * DAY + 900_000),
+          resolvedAt: new Date(now - 4 * DAY),
+        });
+      }
+    });
     const ids = await ticketIds(w.tenant.organizationId);
     // Spread over the last four months, at any second of the day.
     for (const id of ids) await setTicket(id, { createdAt: new Date(now - int(rng, 0, 120 * 86_400) * 1000) });
@@ -209,15 +231,15 @@ describe("ticket statistics from rollups", () => {
     const windows: [string, string][] = [
       ["default (last 30 days)", ""],
       ["last 7 days", `?from=${at(7)}`],
-      ["everything", `?from=${at(130)}`],
+      ["everything", `?from=${at(1000)}`],
       ["days not aligned at either end", `?from=${at(45.3)}&to=${at(3.7)}`],
       ["within one day", `?from=${at(10.2)}&to=${at(10.05)}`],
       ["across one midnight, no whole day", `?from=${at(20.6)}&to=${at(19.9)}`],
-      ["empty", `?from=${at(400)}&to=${at(300)}`],
+      ["empty", `?from=${at(3000)}&to=${at(2000)}`],
     ];
     for (const [label, query] of windows) await expectExact(w.tenant, query, `${label} (seed ${seed})`);
-    const all = await expectExact(w.tenant, `?from=${at(130)}`, "everything");
-    expect(all.byStatus.open + all.byStatus.pending + all.byStatus.resolved + all.byStatus.closed).toBe(23);
+    const all = await expectExact(w.tenant, `?from=${at(1000)}`, "everything");
+    expect(all.byStatus.open + all.byStatus.pending + all.byStatus.resolved + all.byStatus.closed).toBe(25);
     await rollupsAgainstRebuild(w.tenant.organizationId);
   });
 
