@@ -67,7 +67,7 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
     // everything, and the job is marked published after QStash took it.
     expect(spent.steps).toEqual<Step[]>([
       { invocation: "webhook", connections: 1, roundTrips: 3 },
-      { invocation: "/jobs/ticket.assign", connections: 1, roundTrips: 13 },
+      { invocation: "/jobs/ticket.assign", connections: 1, roundTrips: 7 },
     ]);
     expect(spent.qstashMessages).toBe(1);
     expect((await ticketOf(w.organizationId, `+${phone}`))?.assigneeId).toBe(agent.userId);
