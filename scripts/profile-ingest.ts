@@ -46,6 +46,29 @@ function postgresCpuSeconds(): number {
   return ticks / 100;
 }
 
+/** CPU seconds by process name of this process and everything under it (wrangler, workerd). */
+function treeCpuSeconds(root: number): Map<string, number> {
+  const processes = new Map<number, { parent: number; name: string; ticks: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      processes.set(Number(entry), { parent: Number(fields[1]), name, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {}
+  }
+  const under = (pid: number) => {
+    for (let p: number | undefined = pid; p; p = processes.get(p)?.parent) if (p === root) return true;
+    return false;
+  };
+  const byName = new Map<string, number>();
+  for (const [pid, proc] of processes) {
+    if (under(pid)) byName.set(proc.name, (byName.get(proc.name) ?? 0) + proc.ticks / 100);
+  }
+  return byName;
+}
+
 async function inspector(port: number) {
   for (let i = 0; i < 60; i++) {
     try {
@@ -174,7 +197,15 @@ try {
     for (let round = 0; round < 3; round++) {
       const before = workerdCpuSeconds(child.pid) ?? 0;
       const pgBefore = postgresCpuSeconds();
+      const treeBefore = treeCpuSeconds(process.pid);
       const result = await load(seconds);
+      const tree = treeCpuSeconds(process.pid);
+      const byName = [...tree.entries()]
+        .map(([name, t]) => [name, ((t - (treeBefore.get(name) ?? 0)) * 1000) / result.requests.total] as const)
+        .filter(([, ms]) => ms > 0.05)
+        .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+        .join(", ");
+      console.log(`  CPU ms per request under this process: ${byName}`);
       const cpu = ((workerdCpuSeconds(child.pid) ?? 0) - before) * 1000;
       const pgCpu = (postgresCpuSeconds() - pgBefore) * 1000;
       console.log(
