@@ -269,6 +269,8 @@ try {
 } finally {
   child.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 1000));
-  if (process.env.PROFILE_KEEP) console.log(`kept ${database.name}`);
-  else await database.drop();
+  if (process.env.PROFILE_KEEP) {
+    console.log(`kept ${database.name}`);
+    await database.keep();
+  } else await database.drop();
 }
