@@ -130,7 +130,12 @@ async function reused(gateway: string, db: pg.Client): Promise<Org[]> {
 
 const reuse = process.env.BENCH_SCALE_DATABASE;
 const database = reuse
-  ? { name: reuse, url: Object.assign(new URL(serverUrl), { pathname: `/${reuse}` }).toString(), drop: async () => {} }
+  ? {
+      name: reuse,
+      url: Object.assign(new URL(serverUrl), { pathname: `/${reuse}` }).toString(),
+      drop: async () => {},
+      keep: async () => {},
+    }
   : await benchDatabase("switchboard_bench_scale");
 let gatewayChild: ChildProcess | undefined;
 try {
@@ -179,6 +184,8 @@ try {
 } finally {
   gatewayChild?.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 1000));
-  if (process.env.BENCH_SCALE_KEEP || reuse) console.log(`kept: BENCH_SCALE_DATABASE=${database.name}`);
-  else await database.drop();
+  if (process.env.BENCH_SCALE_KEEP || reuse) {
+    console.log(`kept: BENCH_SCALE_DATABASE=${database.name}`);
+    await database.keep();
+  } else await database.drop();
 }

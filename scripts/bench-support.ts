@@ -47,7 +47,9 @@ export function startWorker(args: string[], port: number, vars: Record<string, s
 }
 
 /** A migrated database of its own on the server; `drop` removes it, whatever state it is in. */
-export async function benchDatabase(prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function benchDatabase(
+  prefix: string,
+): Promise<{ name: string; url: string; drop(): Promise<void>; keep(): Promise<void> }> {
   const name = `${prefix}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -63,7 +65,8 @@ export async function benchDatabase(prefix: string): Promise<{ name: string; url
     await drop();
     throw error;
   }
-  return { name, url, drop };
+  // Keeping the database still closes the admin connection, or the process would never exit.
+  return { name, url, drop, keep: () => admin.end() };
 }
 
 /** The gateway under `wrangler dev` on the database, with fresh secrets and no rate limits in the way. */

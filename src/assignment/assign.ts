@@ -1,73 +1,135 @@
-import { and, asc, eq, isNull, not, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, not, type SQL, sql } from "drizzle-orm";
 import { agentLoad, worksTickets } from "@/agents/availability";
 import { botHoldsTicket } from "@/ai/ownership";
-import { agentQueues, agents, tickets, users } from "@/db/schema";
+import { insertSelect } from "@/db/insert-select";
+import { agentQueues, agents, outbox, ticketHistory, tickets, users } from "@/db/schema";
+import { type DispatchableJob, outboxValues } from "@/jobs/outbox";
+import { eventJob } from "@/notify/job";
+import { eventsWebhookConfigured } from "@/notify/settings";
 import type { Transaction } from "@/platform/db";
 import { isActive, ticketIsActive } from "@/tickets/active";
-import { recordHistory, systemActor } from "@/tickets/history";
+import { historyRow, systemActor } from "@/tickets/history";
+import type { TicketRow } from "@/tickets/schemas";
 
-/** Counted in a statement of its own, after the agent's row is locked, to see committed assignments. */
-async function currentLoad(tx: Transaction, agentId: string): Promise<number> {
-  const [row] = await tx
-    .select({ n: agentLoad(agents.userId) })
-    .from(agents)
-    .where(eq(agents.userId, agentId));
-  return row?.n ?? 0;
+/**
+ * Over agents joined with users: who may take a ticket of the queue (any agent without one). The
+ * organization and the queue may be SQL (a ticket's columns).
+ */
+function assignable(organizationId: string | SQL, queueId: string | SQL | null): SQL | undefined {
+  return and(
+    eq(agents.organizationId, organizationId),
+    eq(agents.status, "online"),
+    worksTickets,
+    sql`${agentLoad(agents.userId)} < ${agents.maxConcurrent}`,
+    queueId === null
+      ? undefined
+      : sql`(${queueId}::uuid is null or exists (select 1 from ${agentQueues}
+          where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${queueId}))`,
+  );
 }
 
 /**
- * Assigns an unassigned active ticket to the online agent of its queue with the fewest open
- * tickets under their maximum (ties: longest since their last assignment). Race-free: the
- * agent's row is locked before their load is counted, so two concurrent assignments can never
- * both take an agent's last free slot. Returns the assignee, or null when nobody is available.
+ * Whether anyone could take a new ticket of the queue now, as SQL. A producer that sees nobody
+ * need not enqueue `ticket.assign`: the ticket waits unassigned, and the backlog is handed out
+ * when an agent comes online or frees capacity (assignment.drain) and by the cron's sweep.
  */
-export async function autoAssign(tx: Transaction, ticketId: string): Promise<string | null> {
-  // The bot's tickets are not auto-assigned: a hand-off (or an agent) gives them to people.
-  const [ticket] = await tx
-    .select()
-    .from(tickets)
-    .where(and(eq(tickets.id, ticketId), not(botHoldsTicket)))
-    .for("update");
-  if (!ticket || !isActive(ticket.status)) return null;
-  if (ticket.assigneeId) return ticket.assigneeId;
+export function someoneCanTake(organizationId: string, queueId: string | null): SQL {
+  return sql`exists (select 1 from ${agents} join ${users} on ${users.id} = ${agents.userId}
+    where ${assignable(organizationId, queueId)})`;
+}
 
-  const load = agentLoad(agents.userId);
-  const candidates = await tx
-    .select({ id: agents.userId })
-    .from(agents)
-    .innerJoin(users, eq(users.id, agents.userId))
-    .where(
-      and(
-        eq(agents.organizationId, ticket.organizationId),
-        eq(agents.status, "online"),
-        worksTickets,
-        sql`${load} < ${agents.maxConcurrent}`,
-        ticket.queueId
-          ? sql`exists (select 1 from ${agentQueues} where ${agentQueues.agentId} = ${agents.userId} and ${agentQueues.queueId} = ${ticket.queueId})`
-          : undefined,
-      ),
+export type Assignment = { assigneeId: string | null; jobs: DispatchableJob[] };
+
+/**
+ * Assigns an unassigned active ticket to the online agent of its queue with the fewest open
+ * tickets under their maximum (ties: longest since their last assignment), and enqueues the
+ * organization's `ticket.assigned` event with it. Race-free: the agent's row is locked before
+ * their load is counted (by the next statement, which sees every assignment committed before the
+ * lock), so two concurrent assignments can never both take an agent's last free slot.
+ * Three statements for the usual case: the ticket (locked) with its candidates, the candidate's
+ * lock, and the assignment with its history, the agent's time and the event.
+ */
+export async function autoAssign(tx: Transaction, ticketId: string): Promise<Assignment> {
+  const none: Assignment = { assigneeId: null, jobs: [] };
+  const t = sql.raw("t");
+  const { rows } = await tx.execute<{
+    organization_id: string;
+    status: TicketRow["status"];
+    assignee_id: string | null;
+    candidates: string[];
+  }>(sql`
+    with t as (
+      -- The bot's tickets are not auto-assigned: a hand-off (or an agent) gives them to people.
+      select ${tickets.id} as id, ${tickets.organizationId} as organization_id, ${tickets.queueId} as queue_id,
+        ${tickets.status} as status, ${tickets.assigneeId} as assignee_id
+      from ${tickets} where ${tickets.id} = ${ticketId} and not ${botHoldsTicket}
+      for update
     )
-    .orderBy(asc(load), sql`${agents.lastAssignedAt} asc nulls first`, asc(agents.userId));
+    select t.organization_id, t.status, t.assignee_id, array(
+      select ${agents.userId} from ${agents} join ${users} on ${users.id} = ${agents.userId}
+      where ${assignable(sql`${t}.organization_id`, sql`${t}.queue_id`)}
+      order by ${agentLoad(agents.userId)}, ${agents.lastAssignedAt} asc nulls first, ${agents.userId}
+    ) as candidates
+    from t`);
+  const ticket = rows[0];
+  if (!ticket || !isActive(ticket.status)) return none;
+  if (ticket.assignee_id) return { assigneeId: ticket.assignee_id, jobs: [] };
 
-  for (const candidate of candidates) {
+  for (const candidate of ticket.candidates) {
     const [agent] = await tx
-      .select()
+      .select({ maxConcurrent: agents.maxConcurrent })
       .from(agents)
-      .where(and(eq(agents.userId, candidate.id), eq(agents.status, "online")))
+      .where(and(eq(agents.userId, candidate), eq(agents.status, "online")))
       .for("update");
-    if (!agent || (await currentLoad(tx, agent.userId)) >= agent.maxConcurrent) continue;
-    await tx.update(tickets).set({ assigneeId: agent.userId }).where(eq(tickets.id, ticket.id));
-    await tx.update(agents).set({ lastAssignedAt: new Date() }).where(eq(agents.userId, agent.userId));
-    await recordHistory(tx, {
-      organizationId: ticket.organizationId,
-      ticketId: ticket.id,
-      actor: systemActor,
-      action: "assigned",
-      changes: { assigneeId: { before: null, after: agent.userId } },
-    });
-    return agent.userId;
+    if (!agent) continue;
+    const assigned = sql`where exists (select 1 from assigned)`;
+    const { rows: done } = await tx.execute<{ assigned: boolean; jobs: DispatchableJob[] | null }>(sql`
+      with assigned as (
+        update ${tickets} set assignee_id = ${candidate}, updated_at = now()
+        where ${tickets.id} = ${ticketId} and ${agentLoad(candidate)} < ${agent.maxConcurrent}
+        returning ${tickets.id}
+      ),
+      agent as (
+        update ${agents} set last_assigned_at = now(), updated_at = now()
+        where ${agents.userId} = ${candidate} and exists (select 1 from assigned)
+        returning ${agents.userId}
+      ),
+      history as (
+        ${insertSelect(
+          ticketHistory,
+          historyRow({
+            organizationId: ticket.organization_id,
+            ticketId,
+            actor: systemActor,
+            action: "assigned",
+            changes: { assigneeId: { before: null, after: candidate } },
+          }),
+          assigned,
+        )}
+        returning id
+      ),
+      job as (
+        ${insertSelect(
+          outbox,
+          outboxValues(
+            eventJob(
+              ticket.organization_id,
+              "ticket.assigned",
+              { ticketId, assigneeId: candidate },
+              `${ticketId}:${candidate}`,
+            ),
+          ),
+          sql`${assigned} and ${eventsWebhookConfigured(ticket.organization_id)}`,
+        )}
+        on conflict (dedupe_key) do nothing
+        returning id, name, payload, max_attempts
+      )
+      select exists (select 1 from assigned) as assigned,
+        (select json_agg(json_build_object('id', id, 'name', name, 'payload', payload, 'maxAttempts', max_attempts))
+          from job) as jobs`);
+    if (done[0]?.assigned) return { assigneeId: candidate, jobs: done[0].jobs ?? [] };
   }
-  return null;
+  return none;
 }
 
 /** Unassigned active tickets, oldest first: the backlog to hand out when capacity appears. */

@@ -83,14 +83,17 @@ export async function contactDetail(db: Executor, organizationId: string, id: st
  * records when the customer last wrote and fills in a missing name from their profile, while a
  * name the team typed wins. Returns the statement, for a `returning` or a CTE of the caller's.
  */
-export function upsertPhoneContact(
-  db: Executor,
-  contact: { organizationId: string; phone: string; name?: string | null; phoneVerified?: boolean },
-  inboundAt?: Date,
-) {
+type PhoneContact = { organizationId: string; phone: string; name?: string | null; phoneVerified?: boolean };
+
+/** A phone contact's row, for upsertPhoneContact and ingest's one-statement new conversation. */
+export function phoneContactValues(contact: PhoneContact, inboundAt?: Date) {
+  return { ...contact, name: contact.name ?? null, ...(inboundAt ? { lastInboundAt: inboundAt } : {}) };
+}
+
+export function upsertPhoneContact(db: Executor, contact: PhoneContact, inboundAt?: Date) {
   return db
     .insert(contacts)
-    .values({ ...contact, name: contact.name ?? null, ...(inboundAt ? { lastInboundAt: inboundAt } : {}) })
+    .values(phoneContactValues(contact, inboundAt))
     .onConflictDoUpdate({
       target: [contacts.organizationId, contacts.phone],
       targetWhere: sql`${contacts.phone} is not null and ${contacts.mergedIntoId} is null`,

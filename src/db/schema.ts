@@ -10,4 +10,5 @@ export * from "./schema/operations";
 export * from "./schema/otp";
 export * from "./schema/placements";
 export * from "./schema/retell";
+export * from "./schema/rollups";
 export * from "./schema/sla";

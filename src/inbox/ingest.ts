@@ -13,6 +13,7 @@ import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { contactWithActiveTicket } from "./contacts";
 import { ingestIntoOpenTicket } from "./fast-path";
+import { openConversation } from "./new-conversation";
 import { deliveryOutcome, deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
 import { ticketForInbound } from "./tickets";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
@@ -94,6 +95,11 @@ export async function ingest(
     const fast = await ingestIntoOpenTicket(services.db, channel, only, raw, delivery, ignored);
     if (fast !== "not-applicable") {
       return { ...result, ignored, messages: fast === "stored" ? 1 : 0, duplicates: fast === "duplicate" ? 1 : 0 };
+    }
+    const opened = await openConversation(services.db, channel, only, raw, delivery, ignored);
+    if (opened.kind === "stored") {
+      if (opened.jobs.length > 0) services.waitUntil(dispatch(services, opened.jobs));
+      return { ...result, ignored, messages: 1 };
     }
   }
   const jobs = await services.db.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { outbox } from "@/db/schema";
 import type { Bindings, Env } from "@/platform/env";
 import type { Services } from "@/platform/services";
 import { cleanText } from "@/platform/text";
-import type { OutboxRow, QueuedJob } from "./outbox";
+import type { DispatchableJob } from "./outbox";
 import { LOCAL_SIGNATURE_HEADER, signLocalDelivery } from "./signature";
 
 export type JobTransport = (request: Request, bindings: Bindings, ctx: ExecutionContext) => Promise<Response>;
@@ -34,14 +34,14 @@ export function backoffSeconds(attempts: number, retryAfter?: number): number {
  * After commit: publish to QStash (delayed as the job asked), or deliver locally. A delayed job is
  * not delivered locally: the cron's sweep runs it once it is due. Failures leave the row for the cron.
  */
-export async function dispatch(services: Services, rows: QueuedJob[]): Promise<void> {
+export async function dispatch(services: Services, rows: DispatchableJob[]): Promise<void> {
   for (const row of rows) {
     if (qstashConfigured(services.env)) await publish(services, row);
     else if (!row.delaySeconds) await deliverLocally(services, row);
   }
 }
 
-async function publish(services: Services, row: QueuedJob): Promise<void> {
+async function publish(services: Services, row: DispatchableJob): Promise<void> {
   const { env, db, log } = services;
   try {
     const client = new Client({ token: env.QSTASH_TOKEN ?? "", baseUrl: env.QSTASH_URL, retry: false });
@@ -70,7 +70,7 @@ async function publish(services: Services, row: QueuedJob): Promise<void> {
   }
 }
 
-async function deliverLocally(services: Services, row: OutboxRow): Promise<void> {
+async function deliverLocally(services: Services, row: DispatchableJob): Promise<void> {
   const { env, log, bindings, ctx, db } = services;
   const key = env.LOCAL_JOBS_SIGNING_KEY;
   if (!key) {

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { organizations } from "@/db/schema";
 import { sealContext } from "@/keys/sealed";
 import { decryptSecret, encryptSecret } from "@/platform/crypto";
@@ -46,6 +46,12 @@ export async function writeEventsWebhook(
 
 export function hasEventsWebhook(settings: unknown): boolean {
   return Boolean((settings as Stored | null)?.eventsWebhook);
+}
+
+/** hasEventsWebhook as SQL, for a statement that enqueues an event only where one is configured. */
+export function eventsWebhookConfigured(organizationId: string): SQL {
+  return sql`exists (select 1 from ${organizations} where ${organizations.id} = ${organizationId}
+    and jsonb_typeof(${organizations.settings} -> 'eventsWebhook') = 'object')`;
 }
 
 export async function subscribed(db: Executor, organizationId: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { agentQueues, agents, queues, tickets, users } from "@/db/schema";
 import type { Database, Executor } from "@/platform/db";
 import { isUniqueViolation } from "@/platform/db-errors";
 import { ApiError } from "@/platform/errors";
+import { forgetPolicy } from "@/sla/policy";
 import { ticketIsActive } from "@/tickets/active";
 
 type QueueInput = Partial<
@@ -70,6 +71,8 @@ export async function updateQueue(db: Database, organizationId: string, id: stri
       .returning(),
   );
   if (!row) throw new ApiError("NOT_FOUND", "No such queue in this organization.");
+  // New tickets read the policy from a per-isolate cache (src/sla/policy.ts).
+  forgetPolicy(id);
   return row;
 }
 

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { addOpenSeconds } from "@/business-hours/clock";
 import type { BusinessHours } from "@/business-hours/schema";
+import { cachedChannel, forgetAllChannels, forgetChannel } from "@/channels/cache";
 import { queues, slaSettings, type tickets } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 
@@ -70,6 +71,23 @@ export async function loadPolicy(db: Executor, queueId: string | null): Promise<
     .leftJoin(slaSettings, eq(slaSettings.organizationId, queues.organizationId))
     .where(eq(queues.id, queueId));
   return policyOf(row);
+}
+
+/**
+ * loadPolicy, kept per isolate with the channels (channels/cache.ts, 10 s): every new conversation
+ * needs its queue's policy, and reading it would cost the one-statement new conversation
+ * (src/inbox/new-conversation.ts) a round trip. A policy edit reaches this isolate at once
+ * (forgetPolicy) and others within the cache's TTL, like a channel edit.
+ */
+export async function cachedPolicy(db: Executor, queueId: string | null): Promise<SlaPolicy> {
+  if (!queueId) return NO_POLICY;
+  return (await cachedChannel(`sla-policy:${queueId}`, () => loadPolicy(db, queueId))) ?? NO_POLICY;
+}
+
+/** After a queue's policy changes; without a queue (the organization's hours changed), every policy. */
+export function forgetPolicy(queueId?: string): void {
+  if (queueId) forgetChannel(queueId);
+  else forgetAllChannels();
 }
 
 export type Deadline = { warnAt: Date | null; dueAt: Date | null };

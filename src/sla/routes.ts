@@ -3,6 +3,7 @@ import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
+import { forgetPolicy } from "./policy";
 import { writeQueueSlack } from "./queue-slack";
 import { slaCompliance } from "./report";
 import { reportQuery, reportSchema, slaSettingsSchema } from "./schemas";
@@ -72,6 +73,7 @@ export function registerSlaRoutes(app: App) {
     const principal = c.var.principal;
     const input = c.req.valid("json");
     await writeSlaSettings(db, principal.organizationId, input);
+    forgetPolicy();
     await audit(db, {
       organizationId: principal.organizationId,
       actor: principal,

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { assignJob } from "@/assignment/enqueue";
 import { getChannel } from "@/channels/service";
 import { getContact, upsertPhoneContact } from "@/contacts/service";
@@ -8,7 +9,7 @@ import type { Database, Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
 import { getQueue } from "@/queues/service";
-import { loadPolicy, openingSla } from "@/sla/policy";
+import { cachedPolicy, openingSla, type SlaPolicy } from "@/sla/policy";
 import { ticketIsActive } from "./active";
 import { type Actor, actorOf, recordHistory } from "./history";
 import type { NewTicket, TicketRow } from "./schemas";
@@ -20,37 +21,47 @@ import type { NewTicket, TicketRow } from "./schemas";
  */
 const nextTicketNumber = (organizationId: string) => sql<number>`next_ticket_number(${organizationId})`;
 
+export type NewTicketInput = {
+  organizationId: string;
+  /** SQL when the statement that writes the ticket also writes the contact. */
+  contactId: string | SQL;
+  channelId: string | null;
+  queueId: string | null;
+  subject?: string | null;
+  priority?: TicketRow["priority"];
+  at: Date;
+};
+
+/**
+ * A new ticket's row: the next number, taken by the insert itself, and the SLA clocks of the
+ * queue's policy (src/sla: due and warning times, counting business hours when the policy says
+ * so). Shared by createTicket and ingest's one-statement new conversation
+ * (src/inbox/new-conversation.ts), which adds the counters of its first message.
+ */
+export function newTicketValues(input: NewTicketInput, policy: SlaPolicy): PgInsertValue<typeof tickets> {
+  return {
+    organizationId: input.organizationId,
+    number: nextTicketNumber(input.organizationId),
+    contactId: input.contactId,
+    channelId: input.channelId,
+    queueId: input.queueId,
+    subject: input.subject ?? null,
+    priority: input.priority ?? "normal",
+    ...openingSla(policy, input.at),
+  };
+}
+
 /**
  * Opens a ticket with the next number and the queue's SLA clocks. Returns nothing when the
  * contact already has an active ticket on the channel (one active conversation each).
  */
 export async function createTicket(
   tx: Transaction,
-  input: {
-    organizationId: string;
-    contactId: string;
-    channelId: string | null;
-    queueId: string | null;
-    subject?: string | null;
-    priority?: TicketRow["priority"];
-    actor: Actor;
-    at: Date;
-  },
+  input: NewTicketInput & { contactId: string; actor: Actor },
 ): Promise<TicketRow | undefined> {
-  // SLA clocks (src/sla): due and warning times, counting business hours when the policy says so.
-  const sla = openingSla(await loadPolicy(tx, input.queueId), input.at);
   const [created] = await tx
     .insert(tickets)
-    .values({
-      organizationId: input.organizationId,
-      number: nextTicketNumber(input.organizationId),
-      contactId: input.contactId,
-      channelId: input.channelId,
-      queueId: input.queueId,
-      subject: input.subject ?? null,
-      priority: input.priority ?? "normal",
-      ...sla,
-    })
+    .values(newTicketValues(input, await cachedPolicy(tx, input.queueId)))
     .onConflictDoNothing({ target: [tickets.channelId, tickets.contactId], where: ticketIsActive })
     .returning();
   if (created) {

@@ -1,3 +1,5 @@
+import type { SQL } from "drizzle-orm";
+import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { type ActorType, type TicketHistoryAction, ticketHistory } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import type { Principal } from "@/platform/principal";
@@ -30,15 +32,20 @@ export type HistoryEntry = {
   changes?: Record<string, { before: unknown; after: unknown }>;
 };
 
-/** Every ticket change writes one of these, in the transaction that made the change. */
-export async function recordHistory(db: Executor, entries: HistoryEntry | HistoryEntry[]): Promise<void> {
-  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => ({
+/** An entry's row; the actor's id may be SQL for a statement that writes it (insertSelect). */
+export function historyRow(entry: HistoryEntry, actorId?: SQL): PgInsertValue<typeof ticketHistory> {
+  return {
     organizationId: entry.organizationId,
     ticketId: entry.ticketId,
     actorType: entry.actor.type,
-    actorId: entry.actor.id ?? null,
+    actorId: actorId ?? entry.actor.id ?? null,
     action: entry.action,
     changes: entry.changes ?? {},
-  }));
+  };
+}
+
+/** Every ticket change writes one of these, in the transaction that made the change. */
+export async function recordHistory(db: Executor, entries: HistoryEntry | HistoryEntry[]): Promise<void> {
+  const rows = (Array.isArray(entries) ? entries : [entries]).map((entry) => historyRow(entry));
   if (rows.length > 0) await db.insert(ticketHistory).values(rows);
 }

@@ -12,6 +12,10 @@ const compliance = z.object({
   rate: z.number().nullable().openapi({ description: "met / (met + breached); null without data" }),
 });
 
+const MEDIAN =
+  "Approximate: within 1% of the exact median (within a second below a minute), in whole seconds; null without data. " +
+  "Computed from per-day histograms of the durations, so any window costs about the same.";
+
 const statsSchema = z
   .object({
     from: z.string(),
@@ -19,8 +23,8 @@ const statsSchema = z
     byStatus: counts,
     byQueue: z.array(counts.extend({ queueId: z.string().nullable() })),
     byAgent: z.array(z.object({ agentId: z.string(), open: z.number(), pending: z.number(), resolved: z.number() })),
-    firstResponseMedianSeconds: z.number().nullable(),
-    resolutionMedianSeconds: z.number().nullable(),
+    firstResponseMedianSeconds: z.number().nullable().openapi({ description: MEDIAN }),
+    resolutionMedianSeconds: z.number().nullable().openapi({ description: MEDIAN }),
     sla: z.object({
       firstResponse: compliance,
       resolution: compliance,
@@ -36,7 +40,10 @@ const route = protectedRoute({
   path: "/api/tickets/stats",
   tags: ["tickets"],
   summary: "Ticket counts, response and resolution medians, SLA compliance",
-  description: "Over tickets created in [from, to) (default: the last 30 days).",
+  description:
+    "Over tickets created in [from, to) (default: the last 30 days), as they are now. Counts and SLA figures are exact; " +
+    "the medians are approximate (within 1%). Read from rollups kept by every ticket change, plus the tickets of the " +
+    "partial days at the window's ends.",
   roles: ["admin", "supervisor"],
   request: {
     query: z.object({ from: z.iso.datetime().optional(), to: z.iso.datetime().optional() }),

@@ -1,13 +1,28 @@
 // What the platform spends per inbound message and per agent reply: Worker invocations, database
 // connections and round trips, QStash messages. The README's capacity section quotes these
 // figures; a change that adds a round trip or a job fails here, and updates both.
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { contacts, tickets } from "@/db/schema";
 import { cost, countedEnv, type Step } from "../support/capacity";
+import { withDb } from "../support/db";
 import { drivers } from "../support/env";
 import { call } from "../support/http";
 import { metaMessagePayload, metaStatusPayload, postMeta } from "../support/meta";
 import { fakeRequests } from "../support/provider";
 import { conversation, messageRow } from "../support/scenario";
+import { seedMember } from "../support/seed";
+
+/** The organization's ticket for a customer's phone. */
+const ticketOf = (organizationId: string, phone: string) =>
+  withDb(async (db) => {
+    const [row] = await db
+      .select({ status: tickets.status, assigneeId: tickets.assigneeId })
+      .from(tickets)
+      .innerJoin(contacts, eq(contacts.id, tickets.contactId))
+      .where(and(eq(tickets.organizationId, organizationId), eq(contacts.phone, phone)));
+    return row;
+  });
 
 async function ok(response: Promise<{ status: number; text: string; body: unknown }>, status = 200) {
   const res = await response;
@@ -45,14 +60,26 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
 
   it("an inbound message that opens a conversation: the webhook, then the assignment job", async () => {
     const w = await world();
-    const spent = await cost(w.organizationId, driver, "webhook", () =>
-      w.inbound(`55119${String(Date.now()).slice(-8)}`, "Oi, primeira vez aqui"),
-    );
+    const agent = await seedMember(w.organizationId, "agent", { online: true });
+    const phone = `55119${String(Date.now()).slice(-8)}`;
+    const spent = await cost(w.organizationId, driver, "webhook", () => w.inbound(phone, "Oi, primeira vez aqui"));
+    // The webhook: the open-ticket statement finds none, the new-conversation statement stores
+    // everything, and the job is marked published after QStash took it.
     expect(spent.steps).toEqual<Step[]>([
-      { invocation: "webhook", connections: 1, roundTrips: 13 },
-      { invocation: "/jobs/ticket.assign", connections: 1, roundTrips: 6 },
+      { invocation: "webhook", connections: 1, roundTrips: 3 },
+      { invocation: "/jobs/ticket.assign", connections: 1, roundTrips: 7 },
     ]);
     expect(spent.qstashMessages).toBe(1);
+    expect((await ticketOf(w.organizationId, `+${phone}`))?.assigneeId).toBe(agent.userId);
+  });
+
+  it("an inbound message that opens a conversation nobody can take now: the webhook alone", async () => {
+    const w = await world();
+    const phone = `55119${String(Date.now()).slice(-8)}`;
+    const spent = await cost(w.organizationId, driver, "webhook", () => w.inbound(phone, "Tem alguém aí?"));
+    expect(spent.steps).toEqual<Step[]>([{ invocation: "webhook", connections: 1, roundTrips: 2 }]);
+    expect(spent.qstashMessages).toBe(0);
+    expect(await ticketOf(w.organizationId, `+${phone}`)).toMatchObject({ status: "open", assigneeId: null });
   });
 
   it("an inbound message from a customer with an open ticket: the webhook alone, in one statement", async () => {

@@ -4,12 +4,12 @@
 // sees the statement that stores the message: either halfway through sending it ("request": the
 // server never runs it) or once the server has run it ("reply": the client never hears back).
 import { and, eq, sql } from "drizzle-orm";
-import { describe, expect, it, type TestContext } from "vitest";
+import { describe, expect, inject, it, type TestContext } from "vitest";
 import { contacts, messages, tickets } from "@/db/schema";
 import { channelCounts, withDb } from "../support/db";
 import { type Driver, drivers } from "../support/env";
 import { createTenant, unique } from "../support/fixtures";
-import type { TestResponse } from "../support/http";
+import { call, type TestResponse } from "../support/http";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
 import { createChannel } from "../support/provider";
 import { type ArmedFault, armDatabaseFault, faultyDatabase } from "./faults";
@@ -82,12 +82,38 @@ describe.each(drivers)("drill: database connection dropped during a webhook (%s 
   const env = faultyDatabase();
 
   it.for(cuts)(
-    "a new conversation cut at its message insert (%s): 5xx, nothing stored, redelivery stored once",
+    "a new conversation (one-statement path) cut mid-statement (%s): 5xx, all or nothing, stored once",
     async (cut, context) => {
       const { tenant, channel, phoneNumberId, config } = await metaChannel();
       const id = wamid();
       const body = JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" }, id }));
-      // The transactional path wrote the raw event, the contact and the ticket before this statement.
+      // Only the new-conversation statement opens with this CTE; the channel id scopes it to this test.
+      const fault = await armDatabaseFault({ match: ["with blocked as", channel.id], cut });
+      const send = () => postMeta(channel.id, config.appSecret, body, { env, driver });
+      const scope = { organizationId: tenant.organizationId, channelId: channel.id, providerMessageId: id };
+
+      const { afterCut, final } = await cutThenRedeliver(context, fault, send, scope);
+      const nothing = { events: 0, contacts: 0, tickets: 0, messages: 0, unread: 0 };
+      const all = { events: 1, contacts: 1, tickets: 1, messages: 1, unread: 1 };
+      expect(afterCut, "the cut statement left a partial write").toEqual(cut === "request" ? nothing : all);
+      expect(final).toEqual(all);
+    },
+  );
+
+  it.for(cuts)(
+    "a new conversation on the transactional path cut at its message insert (%s): 5xx, nothing stored, redelivery stored once",
+    async (cut, context) => {
+      const { tenant, channel, phoneNumberId, config } = await metaChannel();
+      // An events webhook sends new conversations through the transaction (ticket.created is notified).
+      const hook = await call("/api/organization/events-webhook", {
+        method: "PUT",
+        token: tenant.token,
+        json: { url: `${inject("fakesUrl")}/events/${unique("drill")}` },
+      });
+      expect(hook.status, hook.text).toBe(200);
+      const id = wamid();
+      const body = JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" }, id }));
+      // The transaction wrote the raw event, the contact and the ticket before this statement.
       const fault = await armDatabaseFault({ match: ['insert into "messages"', channel.id], cut });
       const send = () => postMeta(channel.id, config.appSecret, body, { env, driver });
       const scope = { organizationId: tenant.organizationId, channelId: channel.id, providerMessageId: id };

@@ -54,15 +54,21 @@ describe("QStash job delivery", () => {
   });
 
   it("accepts the next signing key and rejects bad signatures, other URLs and tampered bodies", async () => {
-    const { tenant } = await conversation({ env });
-    const job = (await jobsOf(tenant.organizationId)).find((j) => j.name === "ticket.assign");
+    const { tenant, ticket } = await conversation({ env });
+    const sent = await call(`/api/tickets/${ticket.id}/messages`, {
+      env,
+      token: tenant.token,
+      json: { type: "text", text: "oi" },
+    });
+    expect(sent.status, sent.text).toBe(202);
+    const job = (await jobsOf(tenant.organizationId)).find((j) => j.name === "message.send");
     const [current] = await publishedFor(job?.id as string);
     const [next] = await publishedFor(job?.id as string, "next");
     if (!current || !next) throw new Error("job was not published");
     const parts = current.signature.split(".");
     expect((await deliver(current, `${parts[0]}.${parts[1]}.${"A".repeat(43)}`)).status).toBe(401);
     expect((await deliver(current, "")).status).toBe(401);
-    expect((await deliver(current, current.signature, "/jobs/assignment.drain")).status).toBe(401);
+    expect((await deliver(current, current.signature, "/jobs/ticket.assign")).status).toBe(401);
     const tampered = {
       ...current,
       body: current.body.replace(job?.id as string, "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),

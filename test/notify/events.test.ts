@@ -4,6 +4,7 @@ import { call, runScheduled } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
 import { createChannel, fakeRequests, hmacHex, scriptFake } from "../support/provider";
 import { jobsOf, makeDue } from "../support/scenario";
+import { seedMember } from "../support/seed";
 
 async function setup() {
   const tenant = await createTenant();
@@ -43,6 +44,32 @@ describe("events webhook", () => {
       expect.arrayContaining(["message.received"]),
     );
     expect(await fakeRequests(path)).toHaveLength(3);
+  });
+
+  it("posts ticket.assigned once when a new ticket is auto-assigned, and nothing without a webhook", async () => {
+    const { tenant, path, inbound } = await setup();
+    const agent = await seedMember(tenant.organizationId, "agent", { online: true });
+    expect((await inbound("Preciso de ajuda")).status).toBe(200);
+    const assigned = (await fakeRequests(path))
+      .map((r) => JSON.parse(r.body))
+      .filter((e) => e.type === "ticket.assigned");
+    expect(assigned).toHaveLength(1);
+    expect(assigned[0]?.data).toMatchObject({ assigneeId: agent.userId, ticketId: expect.any(String) });
+
+    const quiet = await createTenant();
+    await seedMember(quiet.organizationId, "agent", { online: true });
+    const phoneNumberId = unique("pn");
+    const config = { phoneNumberId, appSecret: unique("s"), verifyToken: "v" };
+    const channel = await createChannel(quiet.token, { type: "whatsapp_meta", config });
+    const res = await postMeta(
+      channel.id,
+      config.appSecret,
+      metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" } }),
+    );
+    expect(res.status, res.text).toBe(200);
+    const jobs = await jobsOf(quiet.organizationId);
+    expect(jobs.find((j) => j.name === "ticket.assign")?.status).toBe("done");
+    expect(jobs.filter((j) => j.name === "events.deliver")).toEqual([]);
   });
 
   it("retries a failing receiver, and stops after the webhook is removed", async () => {

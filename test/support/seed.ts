@@ -39,12 +39,19 @@ async function insertAll(db: Database, inserts: SQL[]): Promise<void> {
 const signIn = (user: { id: string; organizationId: string; role: Role }) =>
   issueAccessToken(parseEnv(testEnv()), user).then((issued) => issued.token);
 
-function userInserts(db: Database, organizationId: string, role: Role, name: string, email: string) {
+function userInserts(db: Database, organizationId: string, role: Role, name: string, email: string, online = false) {
   const userId = uuidv7();
   const passwordHash = inject("passwordHash");
   const inserts = [db.insert(users).values({ id: userId, organizationId, email, name, role, passwordHash }).getSQL()];
   // As createUser does: whoever works tickets gets an agent profile.
-  if (role !== "admin") inserts.push(db.insert(agents).values({ userId, organizationId }).getSQL());
+  if (role !== "admin") {
+    inserts.push(
+      db
+        .insert(agents)
+        .values({ userId, organizationId, ...(online ? { status: "online" as const } : {}) })
+        .getSQL(),
+    );
+  }
   return { userId, inserts };
 }
 
@@ -85,12 +92,13 @@ export async function seedTenant(driver: Driver = "pg"): Promise<Tenant> {
 export async function seedMember(
   organizationId: string,
   role: Role,
-  options: { name?: string; email?: string; driver?: Driver } = {},
+  /** online: the agent is online (in no queue), so new tickets are assigned to them. */
+  options: { name?: string; email?: string; driver?: Driver; online?: boolean } = {},
 ): Promise<Member> {
   const email = options.email ?? uniqueEmail(role);
   const name = options.name ?? `${role} ${email}`;
   const userId = await withDb(async (db) => {
-    const user = userInserts(db, organizationId, role, name, email);
+    const user = userInserts(db, organizationId, role, name, email, options.online);
     await insertAll(db, user.inserts);
     return user.userId;
   }, options.driver);

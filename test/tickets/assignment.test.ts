@@ -1,12 +1,13 @@
 // Auto-assignment: fewest open tickets under the maximum, race-free under concurrent webhooks.
 import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { ticketHistory, tickets } from "@/db/schema";
+import { agents as agentsTable, ticketHistory, tickets } from "@/db/schema";
 import { withDb } from "../support/db";
 import { createTenant, type Tenant, unique } from "../support/fixtures";
-import { call } from "../support/http";
+import { call, runScheduled } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
 import { createChannel } from "../support/provider";
+import { jobsOf } from "../support/scenario";
 import { seedMember } from "../support/seed";
 
 async function agent(tenant: Tenant, queueId: string, options: { maxConcurrent: number; status?: string }) {
@@ -98,6 +99,45 @@ describe("auto-assignment", () => {
     expect(online.body.status).toBe("online");
     expect((await call(`/api/agents/${later}`, { token: tenant.token })).body.openTickets).toBe(2);
     expect((await call("/api/tickets?assigneeId=none", { token: tenant.token })).body.data).toHaveLength(1);
+  });
+
+  it("enqueues no assignment job while nobody can take a new ticket", async () => {
+    const { tenant, queueId, inbound } = await setup();
+    await agent(tenant, queueId, { maxConcurrent: 5, status: "offline" });
+    expect((await inbound("5511900000201")).status).toBe(200);
+    expect((await jobsOf(tenant.organizationId)).map((j) => j.name)).not.toContain("ticket.assign");
+    const online = await agent(tenant, queueId, { maxConcurrent: 5 });
+    expect((await inbound("5511900000202")).status).toBe(200);
+    expect((await jobsOf(tenant.organizationId)).filter((j) => j.name === "ticket.assign")).toHaveLength(1);
+    // The first ticket waited without a job: the agent coming online handed it out (the drain).
+    expect((await call(`/api/agents/${online}`, { token: tenant.token })).body.openTickets).toBe(2);
+  });
+
+  it("hands a waiting ticket to the agent who frees capacity by resolving one", async () => {
+    const { tenant, queueId, inbound } = await setup();
+    const solo = await agent(tenant, queueId, { maxConcurrent: 1 });
+    await inbound("5511900000301");
+    await inbound("5511900000302");
+    const waiting = await call("/api/tickets?assigneeId=none", { token: tenant.token });
+    expect(waiting.body.data).toHaveLength(1);
+    const [first] = (await call(`/api/tickets?assigneeId=${solo}`, { token: tenant.token })).body.data;
+    const resolved = await call(`/api/tickets/${first.id}/resolve`, { method: "POST", token: tenant.token });
+    expect(resolved.status, resolved.text).toBe(200);
+    const now = await call(`/api/tickets/${waiting.body.data[0].id}`, { token: tenant.token });
+    expect(now.body.assigneeId).toBe(solo);
+  });
+
+  it("hands out, on the cron's sweep, a ticket that no job or drain reached", async () => {
+    const { tenant, queueId, inbound } = await setup();
+    const late = await agent(tenant, queueId, { maxConcurrent: 5, status: "offline" });
+    await inbound("5511900000401");
+    // Online behind the API's back: as when an agent's status committed after the new ticket's
+    // statement looked for someone and before its drain could see the ticket.
+    await withDb((db) => db.update(agentsTable).set({ status: "online" }).where(eq(agentsTable.userId, late)));
+    expect((await call("/api/tickets?assigneeId=none", { token: tenant.token })).body.data).toHaveLength(1);
+    await runScheduled();
+    expect((await call("/api/tickets?assigneeId=none", { token: tenant.token })).body.data).toHaveLength(0);
+    expect((await call(`/api/agents/${late}`, { token: tenant.token })).body.openTickets).toBe(1);
   });
 
   it("keeps its invariants under 50 concurrent inbound webhooks", { timeout: 180_000 }, async () => {

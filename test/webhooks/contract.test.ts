@@ -14,6 +14,7 @@ import { encode, type ProviderDriver } from "../support/drivers/driver";
 import { drivers } from "../support/drivers/index";
 import { fuzzCases, seedOf } from "../support/fuzz";
 import { call, onlyTicket } from "../support/http";
+import { seedMember } from "../support/seed";
 
 const UNKNOWN_CHANNEL = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const NOTHING = { events: 0, tickets: 0, messages: 0 };
@@ -93,6 +94,8 @@ describe.each(types)("%s webhook contract", (type) => {
 
   it("stores ten concurrent deliveries of one message once, with one job", async () => {
     const { driver, channel } = await setup();
+    // Someone to assign the ticket to: without an agent online no assignment job is enqueued.
+    await seedMember(channel.tenant.organizationId, "agent", { online: true });
     const delivery = driver.text(channel, "ao mesmo tempo");
     const results = await Promise.all(Array.from({ length: 10 }, () => deliver(driver, channel, delivery)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));

@@ -217,6 +217,14 @@ export const tickets = pgTable(
       .where(
         sql`${t.waitingSince} is not null and ${t.firstResponseAt} is not null and ${t.nextResponseFrom} is distinct from ${t.waitingSince} and ${t.status} in ('open', 'pending')`,
       ),
+    // Stats (scale slice): the rollups count every ticket still waiting for its first response or
+    // resolution; these let the reader subtract those whose due time has not come yet.
+    index("tickets_response_waiting_idx")
+      .on(t.organizationId, t.firstResponseDueAt, t.createdAt)
+      .where(sql`${t.firstResponseAt} is null and ${t.firstResponseDueAt} is not null`),
+    index("tickets_resolution_waiting_idx")
+      .on(t.organizationId, t.resolutionDueAt, t.createdAt)
+      .where(sql`${t.resolvedAt} is null and ${t.resolutionDueAt} is not null`),
   ],
 );
 
