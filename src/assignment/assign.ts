@@ -33,7 +33,7 @@ function assignable(organizationId: string | SQL, queueId: string | SQL | null):
  * need not enqueue `ticket.assign`: the ticket waits unassigned, and the backlog is handed out
  * when an agent comes online or frees capacity (assignment.drain) and by the cron's sweep.
  */
-export function someoneCanTake(organizationId: string, queueId: string | null): SQL {
+export function someoneCanTake(organizationId: string | SQL, queueId: string | SQL | null): SQL {
   return sql`exists (select 1 from ${agents} join ${users} on ${users.id} = ${agents.userId}
     where ${assignable(organizationId, queueId)})`;
 }
@@ -143,6 +143,9 @@ export async function unassignedBacklog(tx: Transaction, organizationId: string 
         isNull(tickets.assigneeId),
         ticketIsActive,
         not(botHoldsTicket),
+        // Only tickets someone could take now: a backlog nobody can serve (an organization with
+        // everyone offline) must not fill the sweep's batch and starve the rest.
+        someoneCanTake(sql`${tickets.organizationId}`, sql`${tickets.queueId}`),
       ),
     )
     .orderBy(asc(tickets.id))

@@ -140,6 +140,24 @@ describe("auto-assignment", () => {
     expect((await call(`/api/agents/${late}`, { token: tenant.token })).body.openTickets).toBe(1);
   });
 
+  it("hands out, on the cron's sweep, a ticket behind a longer backlog that nobody can serve", async () => {
+    // An organization with everyone offline and more unassigned tickets than one sweep takes (200).
+    const idle = await setup();
+    for (let batch = 0; batch < 5; batch++) {
+      const sent = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => idle.inbound(`55119${String(20_000_000 + batch * 50 + i)}`)),
+      );
+      for (const res of sent) expect(res.status, res.text).toBe(200);
+    }
+    const busy = await setup();
+    const late = await agent(busy.tenant, busy.queueId, { maxConcurrent: 5, status: "offline" });
+    await busy.inbound("5511900000402");
+    await withDb((db) => db.update(agentsTable).set({ status: "online" }).where(eq(agentsTable.userId, late)));
+    await runScheduled();
+    expect((await call("/api/tickets?assigneeId=none", { token: busy.tenant.token })).body.data).toHaveLength(0);
+    expect((await call(`/api/agents/${late}`, { token: busy.tenant.token })).body.openTickets).toBe(1);
+  });
+
   it("keeps its invariants under 50 concurrent inbound webhooks", { timeout: 180_000 }, async () => {
     const started = Date.now();
     const { tenant, queueId, inbound } = await setup();
