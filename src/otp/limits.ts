@@ -3,6 +3,9 @@ import type { Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { OtpSettings } from "./settings";
 
+/** The longest rateLimitWindowSeconds an organization may set: send times older than it never count again. */
+export const OTP_LONGEST_WINDOW_SECONDS = 86_400;
+
 const rateLimited = (message: string, retryAfter: number) =>
   new ApiError("RATE_LIMITED", message, { retryAfter: Math.max(1, Math.ceil(retryAfter)) });
 

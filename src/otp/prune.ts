@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { CronTask } from "@/cron/run";
 import { otpChallenges } from "@/db/schema";
 import type { Executor } from "@/platform/db";
-import { OTP_LONGEST_WINDOW_SECONDS } from "./settings";
+// From limits.ts, not settings.ts: the settings schema is the API's (@hono/zod-openapi), kept out of the cron bundle.
+import { OTP_LONGEST_WINDOW_SECONDS } from "./limits";
 
 /** Rows deleted per statement, and statements per kind and tick: a backlog drains over a few ticks. */
 const BATCH_SIZE = 1000;

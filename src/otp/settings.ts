@@ -3,9 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { organizations } from "@/db/schema";
 import type { Executor } from "@/platform/db";
 import type { Env } from "@/platform/env";
-
-/** The longest rateLimitWindowSeconds an organization may set: send times older than it never count again. */
-export const OTP_LONGEST_WINDOW_SECONDS = 86_400;
+import { OTP_LONGEST_WINDOW_SECONDS } from "./limits";
 
 const DEFAULT_TEXT = "Seu código de verificação é {code}. Ele vale {minutes} min. Não o compartilhe com ninguém.";
 
