@@ -1,9 +1,10 @@
 // What the benchmarks share: a throwaway database on the machine's PostgreSQL, Workers under
 // `wrangler dev`, and an organization with a WhatsApp (Meta) channel made through the public API.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { migrateDatabase } from "./migrate.ts";
@@ -186,4 +187,63 @@ export function workerdCpuSeconds(pid: number | undefined): number | null {
   let ticks = 0;
   for (const [id, proc] of processes) if (proc.name === "workerd" && under(id)) ticks += proc.ticks;
   return ticks / 100; // USER_HZ, 100 on Linux
+}
+
+/**
+ * PgBouncer in transaction mode in front of the server, as Neon's pooled connection string (the
+ * `-pooler` host) puts one in front of production: every Worker invocation still opens a
+ * connection, but to the pooler, which hands it a server backend that is already warm (its
+ * catalog caches filled, no fork). Null where pgbouncer is not installed (`apt-get install
+ * pgbouncer`); the benchmarks then measure direct connections only.
+ */
+export async function startPooler(): Promise<{ url(databaseUrl: string): string; stop(): Promise<void> } | null> {
+  const binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((file) => existsSync(file));
+  if (!binary) return null;
+  const server = new URL(serverUrl);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), "switchboard-pgbouncer-"));
+  const user = decodeURIComponent(server.username || "postgres");
+  writeFileSync(path.join(dir, "users.txt"), `"${user}" "${decodeURIComponent(server.password)}"\n`);
+  writeFileSync(
+    path.join(dir, "pgbouncer.ini"),
+    [
+      "[databases]",
+      `* = host=${server.hostname} port=${server.port || 5432}`,
+      "[pgbouncer]",
+      "listen_addr = 127.0.0.1",
+      `listen_port = ${port}`,
+      "unix_socket_dir =",
+      `auth_type = ${server.password ? "plain" : "trust"}`,
+      `auth_file = ${path.join(dir, "users.txt")}`,
+      "pool_mode = transaction",
+      "max_client_conn = 2000",
+      "default_pool_size = 20",
+      "ignore_startup_parameters = extra_float_digits,options",
+      `logfile = ${path.join(dir, "pgbouncer.log")}`,
+    ].join("\n"),
+  );
+  // PgBouncer refuses to run as root; -u drops to the server's own user.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync("chown", ["-R", "postgres", dir]);
+  const child = spawn(binary, [...(asRoot ? ["-u", "postgres"] : []), path.join(dir, "pgbouncer.ini")], {
+    stdio: "ignore",
+  });
+  for (let i = 0; i < 40; i++) {
+    const client = new pg.Client({ connectionString: `postgres://${user}@127.0.0.1:${port}/postgres` });
+    try {
+      await client.connect();
+      await client.end();
+      break;
+    } catch {
+      if (child.exitCode !== null || i === 39) throw new Error(`pgbouncer did not start (see ${dir}/pgbouncer.log)`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    url: (databaseUrl) => Object.assign(new URL(databaseUrl), { hostname: "127.0.0.1", port: String(port) }).toString(),
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+    },
+  };
 }

@@ -6,6 +6,9 @@
 // bodies at the baseline, which only inserts the raw body into one table:
 //   returning customers  each message from one of 200 customers with an open ticket (fast path)
 //   new conversations    each message from a customer never seen before (a new contact and ticket)
+// Both pairs of Workers run twice: with direct connections (a new PostgreSQL backend per request)
+// and through PgBouncer in transaction mode, the way production's pooled connection string runs
+// (skipped where pgbouncer is not installed).
 // Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -19,6 +22,7 @@ import {
   root,
   serverUrl,
   startGateway,
+  startPooler,
   startWorker,
   waitFor,
   workerdCpuSeconds,
@@ -52,10 +56,125 @@ async function run(url: string, bodies: () => { body: string; headers: Record<st
   };
 }
 
+type Result = Awaited<ReturnType<typeof run>> & { cpuMs?: number | null };
+
+/** Both Workers on one connection string: warm-up, then each workload on the baseline and the gateway. */
+async function measure(dbUrl: string, label: string, phoneNumberId: string) {
+  const children: ChildProcess[] = [];
+  try {
+    // One at a time: a port picked for the second Worker could be taken by the first one's
+    // internal sockets while it starts.
+    const started = await startGateway(dbUrl);
+    children.push(started.child);
+    const gateway = started.url;
+    const baselinePort = await freePort();
+    children.push(startWorker(["--config", "bench/wrangler.baseline.toml"], baselinePort, { DATABASE_URL: dbUrl }));
+    const baseline = `http://127.0.0.1:${baselinePort}`;
+    await waitFor(baseline, children[1] as ChildProcess);
+
+    const { channelId, appSecret } = await benchOrganization(gateway, `Bench ${label}`, phoneNumberId);
+
+    let n = 0;
+    let fresh = 0;
+    // Returning customers cycle through 200 numbers; new conversations never repeat one.
+    const webhookFrom = (returning: boolean) => () => {
+      n += 1;
+      const from = returning
+        ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
+        : `55219${String(10_000_000 + (fresh++ % 89_999_999)).padStart(8, "0")}`;
+      const body = JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "1",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
+                  contacts: [{ profile: { name: `Cliente ${n % 200}` }, wa_id: from }],
+                  messages: [
+                    {
+                      from,
+                      id: `wamid.bench.${label}.${Date.now()}.${n}`,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      type: "text",
+                      text: { body: `mensagem ${n}` },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+      return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
+    };
+
+    const returning = webhookFrom(true);
+    const newcomers = webhookFrom(false);
+    const webhookUrl = `${gateway}/webhooks/meta/${channelId}`;
+    // Warm both isolates (and open the 200 returning customers' tickets), then measure; the order
+    // alternates the load so neither runs only "cold".
+    await run(`${baseline}/`, returning);
+    await run(webhookUrl, returning);
+    const base = await run(`${baseline}/`, returning);
+    // The gateway's CPU per request: what Workers bill and the Free plan caps (10 ms an invocation).
+    const cpuPerRequest = async (load: () => Promise<Result>): Promise<Result> => {
+      const before = workerdCpuSeconds(started.child.pid);
+      const result = await load();
+      const after = workerdCpuSeconds(started.child.pid);
+      const cpuMs = before === null || after === null ? null : ((after - before) * 1000) / Math.max(1, result.total);
+      return { ...result, cpuMs };
+    };
+    const ingest = await cpuPerRequest(() => run(webhookUrl, returning));
+    const baseNew = await run(`${baseline}/`, newcomers);
+    const ingestNew = await cpuPerRequest(() => run(webhookUrl, newcomers));
+    // The floor under both: a request that opens a connection and runs one query.
+    const health = await cpuPerRequest(async () => {
+      const result = await autocannon({ url: `${gateway}/api/health`, connections, duration: Math.min(duration, 5) });
+      return {
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        total: result.requests.total,
+        failures: 0,
+      };
+    });
+    return { base, ingest, baseNew, ingestNew, health };
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function report(label: string, m: Awaited<ReturnType<typeof measure>>) {
+  const fmt = (r: Result) =>
+    `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
+  const ratio = (g: Result, b: Result) =>
+    `${(g.rps / b.rps).toFixed(2)} throughput, ${(g.p50 / Math.max(1, b.p50)).toFixed(2)} p50, ${(g.p99 / Math.max(1, b.p99)).toFixed(2)} p99 latency`;
+  const cpu = (r: Result) => (r.cpuMs == null ? "" : `   ${r.cpuMs.toFixed(2)} ms CPU each (workerd)`);
+  console.log(`\n${label}`);
+  console.log("returning customers (200 with open tickets)");
+  console.log(`  baseline (insert raw body)   ${fmt(m.base)}`);
+  console.log(`  gateway (Meta webhook)       ${fmt(m.ingest)}${cpu(m.ingest)}`);
+  console.log(`  ratio gateway/baseline       ${ratio(m.ingest, m.base)}`);
+  console.log("new conversations (a new customer per message)");
+  console.log(`  baseline (insert raw body)   ${fmt(m.baseNew)}`);
+  console.log(`  gateway (Meta webhook)       ${fmt(m.ingestNew)}${cpu(m.ingestNew)}`);
+  console.log(`  ratio gateway/baseline       ${ratio(m.ingestNew, m.baseNew)}`);
+  if (m.health.cpuMs != null) {
+    console.log(
+      `CPU floor: GET /api/health (one connection, one query) ${m.health.cpuMs.toFixed(2)} ms each (workerd)`,
+    );
+  }
+}
+
 const database = await benchDatabase("switchboard_bench");
 const dbUrl = database.url;
-const children: ChildProcess[] = [];
-
+const pooler = await startPooler();
 try {
   const setup = new pg.Client({ connectionString: dbUrl });
   await setup.connect();
@@ -64,88 +183,19 @@ try {
   );
   await setup.end();
 
-  // One at a time: a port picked for the second Worker could be taken by the first one's
-  // internal sockets while it starts.
-  const started = await startGateway(dbUrl);
-  children.push(started.child);
-  const gateway = started.url;
-  const baselinePort = await freePort();
-  children.push(await startWorker(["--config", "bench/wrangler.baseline.toml"], baselinePort, { DATABASE_URL: dbUrl }));
-  const baseline = `http://127.0.0.1:${baselinePort}`;
-  await waitFor(baseline, children[1] as ChildProcess);
-
-  const phoneNumberId = "100200300";
-  const { channelId, appSecret } = await benchOrganization(gateway, "Bench", phoneNumberId);
-
-  let n = 0;
-  let fresh = 0;
-  // Returning customers cycle through 200 numbers; new conversations never repeat one.
-  const webhookFrom = (returning: boolean) => () => {
-    n += 1;
-    const from = returning
-      ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
-      : `55219${String(10_000_000 + (fresh++ % 89_999_999)).padStart(8, "0")}`;
-    const body = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "1",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
-                contacts: [{ profile: { name: `Cliente ${n % 200}` }, wa_id: from }],
-                messages: [
-                  {
-                    from,
-                    id: `wamid.bench.${Date.now()}.${n}`,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: "text",
-                    text: { body: `mensagem ${n}` },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    });
-    const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
-    return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
-  };
-
-  const returning = webhookFrom(true);
-  const newcomers = webhookFrom(false);
-  const webhookUrl = `${gateway}/webhooks/meta/${channelId}`;
-  // Warm both isolates (and open the 200 returning customers' tickets), then measure; the order
-  // alternates the load so neither runs only "cold".
-  await run(`${baseline}/`, returning);
-  await run(webhookUrl, returning);
-  const base = await run(`${baseline}/`, returning);
-  // The gateway's CPU per request: what Workers bill and the Free plan caps (10 ms an invocation).
-  const cpuPerRequest = async (load: () => Promise<Awaited<ReturnType<typeof run>>>) => {
-    const before = workerdCpuSeconds(started.child.pid);
-    const result = await load();
-    const after = workerdCpuSeconds(started.child.pid);
-    const cpuMs = before === null || after === null ? null : ((after - before) * 1000) / Math.max(1, result.total);
-    return { ...result, cpuMs };
-  };
-  const ingest = await cpuPerRequest(() => run(webhookUrl, returning));
-  const baseNew = await run(`${baseline}/`, newcomers);
-  const ingestNew = await cpuPerRequest(() => run(webhookUrl, newcomers));
-  // The floor under both: a request that opens a connection and runs one query.
-  const health = await cpuPerRequest(async () => {
-    const result = await autocannon({ url: `${gateway}/api/health`, connections, duration: Math.min(duration, 5) });
-    return {
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      total: result.requests.total,
-      failures: 0,
-    };
-  });
+  console.log(`\nbenchmark: ${duration} s, ${connections} connections, PostgreSQL at ${new URL(serverUrl).host}`);
+  // Each invocation opens its own connection. Straight to PostgreSQL, every request pays a new
+  // backend (fork, authentication, empty catalog caches); through a pooler, as production's
+  // pooled connection string, it gets a warm one.
+  report("direct connections (a new PostgreSQL backend per request)", await measure(dbUrl, "direct", "100200300"));
+  if (pooler) {
+    report(
+      "through PgBouncer (transaction pooling, as Neon's -pooler host)",
+      await measure(pooler.url(dbUrl), "pooled", "100200301"),
+    );
+  } else {
+    console.log("\n(pgbouncer is not installed: the pooled figures are left out; apt-get install pgbouncer)");
+  }
 
   const stored = new pg.Client({ connectionString: dbUrl });
   await stored.connect();
@@ -153,28 +203,9 @@ try {
     "select (select count(*) from messages)::int as messages, (select count(*) from tickets)::int as tickets",
   );
   await stored.end();
-
-  const fmt = (r: typeof base) =>
-    `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
-  console.log(`\nbenchmark: ${duration} s, ${connections} connections, PostgreSQL at ${new URL(serverUrl).host}`);
-  const ratio = (g: typeof base, b: typeof base) =>
-    `${(g.rps / b.rps).toFixed(2)} throughput, ${(g.p50 / Math.max(1, b.p50)).toFixed(2)} p50, ${(g.p99 / Math.max(1, b.p99)).toFixed(2)} p99 latency`;
-  console.log("\nreturning customers (200 with open tickets)");
-  console.log(`  baseline (insert raw body)   ${fmt(base)}`);
-  const cpu = (r: typeof ingest) => (r.cpuMs === null ? "" : `   ${r.cpuMs.toFixed(2)} ms CPU each (workerd)`);
-  console.log(`  gateway (Meta webhook)       ${fmt(ingest)}${cpu(ingest)}`);
-  console.log(`  ratio gateway/baseline       ${ratio(ingest, base)}`);
-  console.log("new conversations (a new customer per message)");
-  console.log(`  baseline (insert raw body)   ${fmt(baseNew)}`);
-  console.log(`  gateway (Meta webhook)       ${fmt(ingestNew)}${cpu(ingestNew)}`);
-  console.log(`  ratio gateway/baseline       ${ratio(ingestNew, baseNew)}`);
   console.log(`stored by the gateway: ${rows[0]?.messages} messages in ${rows[0]?.tickets} tickets`);
-  if (health.cpuMs !== null) {
-    console.log(`CPU floor: GET /api/health (one connection, one query) ${health.cpuMs.toFixed(2)} ms each (workerd)`);
-  }
 } finally {
-  for (const child of children) child.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 1000));
+  await pooler?.stop();
   await database.drop();
 }
 
