@@ -180,6 +180,12 @@ export const tickets = pgTable(
     nextResponseDueAt: at(),
     /** Next-response clocks started so far: the cycle of next-response alerts. */
     nextResponseCycle: integer().notNull().default(0),
+    /**
+     * The due time of the earliest next-response breach recorded for the ticket (any cycle; never
+     * cleared while the breach stays in sla_events). Kept by a trigger on sla_events, so the stats
+     * trigger on tickets can count next-response compliance without reading sla_events.
+     */
+    nextResponseBreachedAt: at(),
     /** The next instant the SLA sweep must look at the ticket (a warning or due time); null: none pending. */
     slaCheckAt: at(),
     createdAt: createdAt(),
