@@ -188,15 +188,17 @@ async function fireBatch(
   const judged = rows.map((row) => ({ row, ...evaluate(row, now) }));
   // A next-response breach marks its ticket (a trigger on sla_events) and so changes its figures:
   // inserted in the rollups' order, which the row triggers follow.
-  const wanted = [...judged].sort((a, b) => statsOrder(a.row, b.row)).flatMap(({ row, alerts }) =>
-    alerts.map((alert) => ({
-      organizationId: row.organizationId,
-      ticketId: row.id,
-      ...alert,
-      queueId: row.queueId,
-      assigneeId: row.assigneeId,
-    })),
-  );
+  const wanted = [...judged]
+    .sort((a, b) => statsOrder(a.row, b.row))
+    .flatMap(({ row, alerts }) =>
+      alerts.map((alert) => ({
+        organizationId: row.organizationId,
+        ticketId: row.id,
+        ...alert,
+        queueId: row.queueId,
+        assigneeId: row.assigneeId,
+      })),
+    );
   const taken = wanted.length
     ? await tx
         .insert(slaEvents)

@@ -7,7 +7,7 @@
 // windows of every shape; and against a rebuild from the tickets after concurrent writes, which
 // must lose no count.
 import { and, eq, sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { contacts, slaEvents, ticketStatsCounts, ticketStatsDurations, tickets } from "@/db/schema";
 import { periodBlocks } from "@/tickets/stats-service";
 import { withDb } from "../support/db";
@@ -41,17 +41,17 @@ async function world() {
   const phoneNumberId = unique("pn");
   const config = { phoneNumberId, accessToken: "EAAG-test", appSecret: unique("secret"), verifyToken: "v" };
   const channel = await createChannel(tenant.token, { type: "whatsapp_meta", config, queueId: queues[0] });
-  /** A customer's message, sent now or `at` (Meta's timestamps are whole seconds). */
-  const inbound = async (from: string, at = new Date()) => {
+  /** A customer's message, sent now or `at` (Meta's timestamps are whole seconds); the webhook's answer. */
+  const send = (from: string, at = new Date()) => {
     const timestamp = String(Math.floor(at.getTime() / 1000));
-    const res = await postMeta(
-      channel.id,
-      config.appSecret,
-      metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" }, from, timestamp }),
-    );
+    const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" }, from, timestamp });
+    return postMeta(channel.id, config.appSecret, payload);
+  };
+  const inbound = async (from: string, at = new Date()) => {
+    const res = await send(from, at);
     expect(res.status, res.text).toBe(200);
   };
-  return { tenant, queues, agents, channel, inbound };
+  return { tenant, queues, agents, channel, send, inbound };
 }
 type World = Awaited<ReturnType<typeof world>>;
 
@@ -97,8 +97,12 @@ async function sweepBreach(w: World, rng: Rng, id: string, now: number) {
   await runScheduled();
   const started = await read();
   if (!started || !running(started) || rng() < 0.3) return;
-  await setTicket(id, { nextResponseDueAt: new Date(now - int(rng, 1, 600) * 60_000), slaCheckAt: new Date(now - 1000) });
-  if (rng() < 0.4) await call(`/api/tickets/${id}/messages`, { token: w.tenant.token, json: { type: "text", text: "Oi" } });
+  await setTicket(id, {
+    nextResponseDueAt: new Date(now - int(rng, 1, 600) * 60_000),
+    slaCheckAt: new Date(now - 1000),
+  });
+  if (rng() < 0.4)
+    await call(`/api/tickets/${id}/messages`, { token: w.tenant.token, json: { type: "text", text: "Oi" } });
   await runScheduled();
 }
 
@@ -245,6 +249,8 @@ async function rollupsAgainstRebuild(organizationId: string) {
   expect(kept.durations).toEqual(rebuilt.durations);
 }
 
+afterEach(() => vi.restoreAllMocks());
+
 describe("ticket statistics from rollups", () => {
   it("tiles whole days with the fewest aligned blocks", () => {
     expect(periodBlocks(0, 1)).toEqual([{ level: 0, period: 0 }]);
@@ -307,14 +313,21 @@ describe("ticket statistics from rollups", () => {
     for (const id of ids) await setTicket(id, { createdAt: new Date(now - int(rng, 0, 120 * 86_400) * 1000) });
     for (let i = 0; i < 200; i++) await randomChange(w, rng, pick(rng, ids), now);
     // Then customers write again on about half the tickets, and the sweep starts their clocks.
-    for (const row of await withDb((db) => db.select().from(tickets).where(eq(tickets.organizationId, w.tenant.organizationId)))) {
+    for (const row of await withDb((db) =>
+      db.select().from(tickets).where(eq(tickets.organizationId, w.tenant.organizationId)),
+    )) {
       if (rng() < 0.5) await customerWrites(w, row, new Date(now - 60_000));
     }
     await runScheduled();
     // And an agent answers about a third of the waits whose clock runs (which stops it).
-    for (const row of await withDb((db) => db.select().from(tickets).where(eq(tickets.organizationId, w.tenant.organizationId)))) {
-      if (running(row) && rng() < 0.35) {
-        const res = await call(`/api/tickets/${row.id}/messages`, { token: w.tenant.token, json: { type: "text", text: "Oi" } });
+    for (const row of await withDb((db) =>
+      db.select().from(tickets).where(eq(tickets.organizationId, w.tenant.organizationId)),
+    )) {
+      if (running(row) && (row.status === "open" || row.status === "pending") && rng() < 0.35) {
+        const res = await call(`/api/tickets/${row.id}/messages`, {
+          token: w.tenant.token,
+          json: { type: "text", text: "Oi" },
+        });
         expect(res.status, res.text).toBe(202);
       }
     }
@@ -361,7 +374,10 @@ describe("ticket statistics from rollups", () => {
       breached: expect.any(Number),
       waiting: expect.any(Number),
     });
-    expect(Math.min(met, breached, outcomes?.waiting ?? 0), `seed ${seed}: ${met}, ${breached}, ${outcomes?.waiting}`).toBeGreaterThan(0);
+    expect(
+      Math.min(met, breached, outcomes?.waiting ?? 0),
+      `seed ${seed}: ${met}, ${breached}, ${outcomes?.waiting}`,
+    ).toBeGreaterThan(0);
     await rollupsAgainstRebuild(w.tenant.organizationId);
   });
 
@@ -373,7 +389,10 @@ describe("ticket statistics from rollups", () => {
     const iso = (ms: number) => new Date(Date.now() + ms).toISOString();
     const windows = [`from=${iso(-3 * DAY)}&to=${iso(DAY)}`, `from=${iso(-3_600_000)}&to=${iso(3_600_000)}`];
     const reply = async (id: string) => {
-      const res = await call(`/api/tickets/${id}/messages`, { token: w.tenant.token, json: { type: "text", text: "Oi" } });
+      const res = await call(`/api/tickets/${id}/messages`, {
+        token: w.tenant.token,
+        json: { type: "text", text: "Oi" },
+      });
       expect(res.status, res.text).toBe(202);
     };
     const ticketOf = async (phone: string) => {
@@ -446,13 +465,37 @@ describe("ticket statistics from rollups", () => {
           json: { status: "online", maxConcurrent: 100, queueIds: w.queues },
         });
       }
-      for (let i = 0; i < 20; i++) await w.inbound(`55119${String(40_000_000 + i).padStart(8, "0")}`);
+      const phones = Array.from({ length: 20 }, (_, i) => `55119${String(40_000_000 + i).padStart(8, "0")}`);
+      for (const phone of phones) await w.inbound(phone);
       const ids = await ticketIds(w.tenant.organizationId);
       const rng = prng(seedOf("stats-rollups-concurrent"));
-      // New conversations (ticket inserts on the same rows of today), and changes to the others,
-      // all at once.
+      const reply = (id: string) =>
+        call(`/api/tickets/${id}/messages`, { token: w.tenant.token, json: { type: "text", text: "Oi" } });
+      // Every customer answered and waiting again, their next-response clocks started; half of
+      // them overdue, for the concurrent sweeps below to breach.
+      for (const id of ids) expect((await reply(id)).status).toBe(202);
+      const later = new Date(Date.now() + 60_000);
+      for (const phone of phones) await w.inbound(phone, later);
+      await runScheduled();
+      // Created on different days and in different queues, so that a sweep's batch spans rollup rows.
+      for (const id of ids) {
+        await setTicket(id, {
+          createdAt: new Date(Date.now() - int(rng, 0, 40 * 86_400) * 1000),
+          queueId: pick(rng, w.queues.slice(0, 2)),
+        });
+      }
+      const overdue = ids.filter(() => rng() < 0.5);
+      for (const id of overdue) {
+        await setTicket(id, {
+          nextResponseDueAt: new Date(Date.now() - 60_000),
+          slaCheckAt: new Date(Date.now() - 1000),
+        });
+      }
+      // New conversations (ticket inserts on the same rows of today), changes to the others,
+      // replies, customers writing again and overlapping sweeps starting and breaching their
+      // clocks, all at once, in a shuffled order.
       const writes = [
-        ...Array.from({ length: 30 }, (_, i) => () => w.inbound(`55119${String(41_000_000 + i).padStart(8, "0")}`)),
+        ...Array.from({ length: 30 }, (_, i) => () => w.send(`55119${String(41_000_000 + i).padStart(8, "0")}`)),
         ...Array.from({ length: 60 }, () => {
           const id = pick(rng, ids);
           const change = pick(rng, ["resolve", "reopen", "close", "transfer", "assign", "answer"]);
@@ -465,18 +508,45 @@ describe("ticket statistics from rollups", () => {
             return action(w.tenant, id, change);
           };
         }),
+        ...Array.from({ length: 20 }, () => {
+          const id = pick(rng, ids);
+          return () => reply(id);
+        }),
+        ...Array.from({ length: 15 }, (_, i) => {
+          const phone = pick(rng, phones);
+          return () => w.send(phone, new Date(later.getTime() + (i + 1) * 1000));
+        }),
+        ...Array.from({ length: 8 }, () => () => runScheduled()),
       ];
+      for (let i = writes.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [writes[i], writes[j]] = [writes[j] as (typeof writes)[number], writes[i] as (typeof writes)[number]];
+      }
+      // A failed sweep batch is logged (and judged again on the next tick): none may be a deadlock.
+      const logged: string[] = [];
+      for (const level of ["error", "warn"] as const) {
+        vi.spyOn(console, level).mockImplementation((line: unknown) => {
+          logged.push(String(line));
+        });
+      }
       // Twelve at a time: each request and each job it causes holds a connection of its own, and
       // the server's connections are shared with every other test run on the machine.
       const results = [];
       for (let i = 0; i < writes.length; i += 12) {
         results.push(...(await Promise.all(writes.slice(i, i + 12).map((write) => write()))));
       }
+      vi.restoreAllMocks();
+      expect(logged.filter((line) => /deadlock|cron task failed|batch failed/.test(line))).toEqual([]);
       for (const result of results) {
-        if (result && "status" in result) expect(result.status, result.text).toBeLessThan(500);
+        if (result && "status" in result)
+          expect(result.status, `${result.text}\n${logged.join("\n")}`).toBeLessThan(500);
       }
-      const stats = await expectExact(w.tenant, "", "after concurrent writes");
-      expect(stats.byStatus.open + stats.byStatus.pending + stats.byStatus.resolved + stats.byStatus.closed).toBe(50);
+      await expectExact(w.tenant, "", "after concurrent writes, last 30 days");
+      const since = new Date(Date.now() - 100 * DAY).toISOString();
+      const stats = await expectExact(w.tenant, `?from=${since}`, "after concurrent writes, everything");
+      const total = stats.byStatus.open + stats.byStatus.pending + stats.byStatus.resolved + stats.byStatus.closed;
+      expect(total).toBe((await ticketIds(w.tenant.organizationId)).length);
+      expect(stats.sla.nextResponse.breached, JSON.stringify(stats.sla)).toBeGreaterThan(0);
       await rollupsAgainstRebuild(w.tenant.organizationId);
     },
   );
