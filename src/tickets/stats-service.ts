@@ -3,7 +3,7 @@ import { NO_QUEUE, ticketStatsCounts, ticketStatsDurations, tickets } from "@/db
 import type { Executor } from "@/platform/db";
 
 const DAY_MS = 86_400_000;
-/** Rollup levels: level L holds blocks of 8^L days (migrations/0013_scale_sql.sql). */
+/** Rollup levels: level L holds blocks of 8^L days (migrations/0022_scale_sql.sql). */
 const LEVELS = 4;
 const blockDays = (level: number) => 8 ** level;
 
@@ -44,10 +44,13 @@ type CountRow = {
  * Counts, medians and SLA compliance over the tickets created in [from, to) (default: the last 30
  * days), as they are now. One statement: the whole UTC days of the window from the rollups that
  * the ticket trigger keeps (a few rows per block of days, src/db/schema/rollups.ts), the partial
- * days at its ends from the tickets themselves (tickets_stats_idx alone), each ticket classified by
- * the same SQL function either way. SLA breaches of tickets still waiting depend on the clock: the
- * rollups count every waiting ticket, and the tickets whose due time has not come are subtracted
- * (two small partial indexes). Medians come from histograms with 2% buckets: within 1% of the
+ * days at its ends from the tickets themselves (found by tickets_stats_idx; about a day of tickets,
+ * whose rows the next-response columns are read from), each ticket classified by the same SQL
+ * function either way. First-response and resolution breaches of tickets still waiting depend on
+ * the clock: the rollups count every waiting ticket, and the tickets whose due time has not come
+ * are subtracted (two small partial indexes). Next-response compliance is GET /api/sla/report's
+ * (breached: a breach recorded in sla_events, which the ticket carries), a function of ticket
+ * columns alone. Medians come from histograms with 2% buckets: within 1% of the
  * exact median (0.5 s below a minute), read as the coarse histogram and one slice of the fine one.
  */
 export async function ticketStats(db: Executor, organizationId: string, query: { from?: string; to?: string }) {
