@@ -2,7 +2,9 @@
 // organization. Both organizations get the same shape, so the only difference the benchmark
 // sees is size: one contact and one ticket per customer, ten messages a ticket, tickets spread
 // over the past year (newest last, ids UUIDv7 of their creation time, as the API makes them),
-// three queues with SLAs, twenty agents.
+// three queues with SLAs, twenty agents. Next response: two tickets in three of a queue have had
+// customers write again after a reply (one or two clocks), one in seven of those breached (its
+// sla_events row and the ticket's mark), and half the open ones wait with a clock running.
 //
 // What a search can find, by construction (row g of an organization):
 //   name      FIRST_NAMES[g % 30] + " " + LAST_NAMES[(g / 30) % 40]   (one full name per 1,200 contacts)
@@ -110,8 +112,9 @@ async function seedOrganization(
   // UUIDv7, comes out the same in each.
   const anchor = `'${new Date().toISOString()}'::timestamptz`;
   const queues = await q(
-    `insert into queues (id, organization_id, name, sla_first_response_minutes, sla_resolution_minutes)
-     select bench_uuid7(now() - interval '400 days', i), $1, 'Fila ' || i, 15, 1440 from generate_series(1, 3) i
+    `insert into queues (id, organization_id, name, sla_first_response_minutes, sla_resolution_minutes,
+                         sla_next_response_minutes)
+     select bench_uuid7(now() - interval '400 days', i), $1, 'Fila ' || i, 15, 1440, 30 from generate_series(1, 3) i
      returning id`,
     [organizationId],
   );
@@ -144,7 +147,9 @@ async function seedOrganization(
   await q(
     `insert into tickets (id, organization_id, number, contact_id, channel_id, queue_id, assignee_id, status,
                           subject, first_response_due_at, resolution_due_at, first_response_at, resolved_at,
-                          closed_at, last_message_at, last_inbound_at, created_at, updated_at)
+                          closed_at, last_message_at, last_inbound_at, created_at, updated_at,
+                          next_response_cycle, next_response_from, next_response_due_at, waiting_since,
+                          next_response_breached_at)
      select bench_uuid7(t.created_at, g + 1000000000), $1, g, c.id, $2, queue_id,
             case when g % 5 = 0 then null else ($4::uuid[])[1 + g % 20] end,
             status,
@@ -155,16 +160,32 @@ async function seedOrganization(
                  else t.created_at + (30 + ${mix("g", 1)} % 3600) * interval '1 second' end,
             case when status in ('resolved', 'closed') then t.created_at + (600 + ${mix("g", 2)} % 172800) * interval '1 second' end,
             case when status = 'closed' then t.created_at + interval '3 days' end,
-            t.created_at + interval '10 minutes', t.created_at + interval '9 minutes', t.created_at, t.created_at
-     from (
+            t.created_at + interval '10 minutes', t.created_at + interval '9 minutes', t.created_at, t.created_at,
+            cycles,
+            case when cycles > 0 then t.created_at + interval '20 minutes' end,
+            case when cycles > 0 then t.created_at + interval '50 minutes' end,
+            case when cycles > 0 and status in ('open', 'pending') and g % 2 = 0 then t.created_at + interval '20 minutes' end,
+            case when cycles > 0 and g % 7 = 0 then t.created_at + interval '50 minutes' end
+     from (select *, case when queue_id is null then 0 else g % 3 end as cycles from (
        select g, ${createdAt} as created_at,
               case when g % 4 = 0 then null else ($3::uuid[])[1 + g % 3] end as queue_id,
               case when g > ${n} - greatest(${n} * 3 / 365, 8) then (array['open', 'open', 'pending', 'resolved'])[1 + g % 4]
                    else (array['resolved', 'closed', 'closed'])[1 + g % 3] end as status
        from generate_series(1, ${n}) g
-     ) t
+     ) t0) t
      join contacts c on c.organization_id = $1 and c.id = bench_uuid7(t.created_at, g)`,
     [organizationId, channelId, queueIds, agentIds],
+  );
+  // The recorded next-response breaches of the tickets marked above (the load bypasses the trigger
+  // on sla_events that marks them).
+  await q(
+    `insert into sla_events (id, organization_id, ticket_id, kind, level, cycle, crossed_at, due_at, queue_id,
+                             assignee_id, created_at)
+     select bench_uuid7(next_response_breached_at, number + 2000000000), organization_id, id, 'next_response',
+            'breached', 1, next_response_breached_at, next_response_breached_at, queue_id, assignee_id,
+            next_response_breached_at
+     from tickets where organization_id = $1 and next_response_breached_at is not null`,
+    [organizationId],
   );
   // Messages k = 1..m of ticket g, a minute apart, customer and agent taking turns.
   await q(

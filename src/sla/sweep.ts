@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { CronTask } from "@/cron/run";
-import { contacts, integrations, organizations, queues, slaEvents, slaSettings, tickets } from "@/db/schema";
+import { contacts, integrations, NO_QUEUE, organizations, queues, slaEvents, slaSettings, tickets } from "@/db/schema";
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob, type QueuedJob } from "@/jobs/outbox";
 import { alertRecipients, insertNotifications, type NewNotification } from "@/notifications/store";
@@ -20,6 +20,19 @@ const valuesOf = (rows: SQL[][]) =>
 const ts = (d: Date | null) => sql`${d ? d.toISOString() : null}::timestamptz`;
 const uuid = (id: string) => sql`${id}::uuid`;
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+type StatsKey = { organizationId: string; queueId: string | null; createdAt: Date };
+/**
+ * The order a statement that changes many tickets' statistics changes them in: their rollup rows'
+ * order (organization, queue, creation day; migrations/0024_nr_rollup_sql.sql), so that it takes
+ * those rows' locks in the order every single-ticket change takes them and never deadlocks with a
+ * webhook, an action or an overlapping sweep. Lowercase uuids compare as Postgres compares them.
+ */
+const statsOrder = (a: StatsKey, b: StatsKey) =>
+  compare(a.organizationId, b.organizationId) ||
+  compare(a.queueId ?? NO_QUEUE, b.queueId ?? NO_QUEUE) ||
+  a.createdAt.getTime() - b.createdAt.getTime();
+
 const waitingUnstarted = sql`${tickets.waitingSince} is not null and ${tickets.firstResponseAt} is not null and ${tickets.nextResponseFrom} is distinct from ${tickets.waitingSince} and ${tickets.status} in ('open', 'pending')`;
 
 /**
@@ -36,6 +49,9 @@ async function startNextResponseClocks(db: Executor, now: Date, batchSize: numbe
     const rows = await db
       .select({
         id: tickets.id,
+        organizationId: tickets.organizationId,
+        queueId: tickets.queueId,
+        createdAt: tickets.createdAt,
         waitingSince: tickets.waitingSince,
         // Compared back exactly (microseconds), so the update lands on the wait that was read.
         waitedKey: sql<string>`${tickets.waitingSince}::text`,
@@ -54,7 +70,9 @@ async function startNextResponseClocks(db: Executor, now: Date, batchSize: numbe
       .orderBy(asc(tickets.id))
       .limit(batchSize);
     if (rows.length === 0) break;
-    const values = rows.map((row) => {
+    // A clock start changes the ticket's next-response figures (the stats trigger): in the rollups'
+    // order, which the update follows (a nested loop over the list and the primary key).
+    const values = [...rows].sort(statsOrder).map((row) => {
       const from = row.waitingSince as Date;
       const policy = policyOf(row);
       const { warnAt, dueAt } = deadline(policy, from, policy.nextResponseMinutes);
@@ -89,6 +107,7 @@ function dueBatch(tx: Transaction, now: Date, after: Key | undefined, batchSize:
     .select({
       id: tickets.id,
       organizationId: tickets.organizationId,
+      createdAt: tickets.createdAt,
       number: tickets.number,
       queueId: tickets.queueId,
       assigneeId: tickets.assigneeId,
@@ -167,15 +186,19 @@ async function fireBatch(
   if (!last) return { tickets: 0, alerts: 0, jobs: [] as QueuedJob[] };
   seen({ at: last.checkKey, id: last.id });
   const judged = rows.map((row) => ({ row, ...evaluate(row, now) }));
-  const wanted = judged.flatMap(({ row, alerts }) =>
-    alerts.map((alert) => ({
-      organizationId: row.organizationId,
-      ticketId: row.id,
-      ...alert,
-      queueId: row.queueId,
-      assigneeId: row.assigneeId,
-    })),
-  );
+  // A next-response breach marks its ticket (a trigger on sla_events) and so changes its figures:
+  // inserted in the rollups' order, which the row triggers follow.
+  const wanted = [...judged]
+    .sort((a, b) => statsOrder(a.row, b.row))
+    .flatMap(({ row, alerts }) =>
+      alerts.map((alert) => ({
+        organizationId: row.organizationId,
+        ticketId: row.id,
+        ...alert,
+        queueId: row.queueId,
+        assigneeId: row.assigneeId,
+      })),
+    );
   const taken = wanted.length
     ? await tx
         .insert(slaEvents)

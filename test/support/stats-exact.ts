@@ -1,6 +1,7 @@
 // The ticket statistics computed the slow, exact way, from every ticket created in the window:
 // what GET /api/tickets/stats answered before it read rollups, kept here as the reference the
-// rollups are checked against (exact medians by percentile_cont, SLA breaches by the clock).
+// rollups are checked against (exact medians by percentile_cont, SLA breaches by the clock, and
+// next-response compliance as GET /api/sla/report computes it: from the breaches in sla_events).
 import { sql } from "drizzle-orm";
 import { withDb } from "./db";
 import type { Driver } from "./env";
@@ -29,8 +30,13 @@ export async function exactStats(organizationId: string, from: Date, to: Date, d
           count(*) filter (where first_response_due_at is not null and first_response_at is not null and first_response_at <= first_response_due_at) as fr_met,
           count(*) filter (where first_response_due_at is not null and (first_response_at > first_response_due_at or (first_response_at is null and first_response_due_at < now()))) as fr_breached,
           count(*) filter (where resolution_due_at is not null and resolved_at is not null and resolved_at <= resolution_due_at) as res_met,
-          count(*) filter (where resolution_due_at is not null and (resolved_at > resolution_due_at or (resolved_at is null and resolution_due_at < now()))) as res_breached
-        from tickets where ${window}`)
+          count(*) filter (where resolution_due_at is not null and (resolved_at > resolution_due_at or (resolved_at is null and resolution_due_at < now()))) as res_breached,
+          count(*) filter (where next_response_cycle > 0 and nr_b) as nr_breached,
+          count(*) filter (where next_response_cycle > 0 and not nr_b and (status in ('resolved', 'closed')
+            or not (waiting_since is not null and next_response_from = waiting_since and next_response_due_at is not null))) as nr_met
+        from (select *, exists (select 1 from sla_events e where e.ticket_id = t.id and e.kind = 'next_response'
+                and e.level = 'breached') as nr_b
+              from tickets t where ${window}) t`)
     ).rows as Row[];
     const queues = (
       await db.execute<Row>(sql`select queue_id, ${byStatus} from tickets where ${window}
@@ -62,6 +68,11 @@ export async function exactStats(organizationId: string, from: Date, to: Date, d
           met: num(t.res_met),
           breached: num(t.res_breached),
           rate: rate(num(t.res_met), num(t.res_breached)),
+        },
+        nextResponse: {
+          met: num(t.nr_met),
+          breached: num(t.nr_breached),
+          rate: rate(num(t.nr_met), num(t.nr_breached)),
         },
       },
     };

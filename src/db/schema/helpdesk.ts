@@ -180,6 +180,12 @@ export const tickets = pgTable(
     nextResponseDueAt: at(),
     /** Next-response clocks started so far: the cycle of next-response alerts. */
     nextResponseCycle: integer().notNull().default(0),
+    /**
+     * The due time of the earliest next-response breach recorded for the ticket (any cycle; never
+     * cleared while the breach stays in sla_events). Kept by a trigger on sla_events, so the stats
+     * trigger on tickets can count next-response compliance without reading sla_events.
+     */
+    nextResponseBreachedAt: at(),
     /** The next instant the SLA sweep must look at the ticket (a warning or due time); null: none pending. */
     slaCheckAt: at(),
     createdAt: createdAt(),
@@ -196,8 +202,8 @@ export const tickets = pgTable(
     index("tickets_assignee_idx").on(t.assigneeId, t.status),
     index("tickets_contact_idx").on(t.contactId),
     index("tickets_subject_trgm_idx").using("gin", t.subject.op("gin_trgm_ops")),
-    // Stats over a date range read this index alone (an index-only scan of the range), never the
-    // organization's tickets: every column the figures need is a key column.
+    // Stats find the tickets of a window's partial days (at its ends; whole days come from the
+    // rollups) through this index; the next-response columns are read from those rows.
     index("tickets_stats_idx").on(
       t.organizationId,
       t.createdAt,

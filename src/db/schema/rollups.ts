@@ -21,8 +21,9 @@ export const NO_QUEUE = "00000000-0000-0000-0000-000000000000";
 /**
  * Tickets created in a period, by their queue (dimension "queue", key NO_QUEUE for none) and by
  * their assignee (dimension "agent"), as they are now: counts by status and, on queue rows, SLA
- * outcomes. "Waiting" tickets have a due time and no response (or resolution) yet: they are
- * breached once the due time passes, which the reader counts at read time.
+ * outcomes. First-response and resolution "waiting" tickets have a due time and no response (or
+ * resolution) yet: they are breached once the due time passes, which the reader counts at read
+ * time. Next-response outcomes depend on ticket columns alone (the recorded breach included).
  */
 export const ticketStatsCounts = pgTable(
   "ticket_stats_counts",
@@ -42,6 +43,11 @@ export const ticketStatsCounts = pgTable(
     resolutionMet: count(),
     resolutionLate: count(),
     resolutionWaiting: count(),
+    // Next response (tickets where a customer waited after a reply): breached once a breach is
+    // recorded in sla_events, waiting while a clock runs, met otherwise; as GET /api/sla/report.
+    nextResponseMet: count(),
+    nextResponseBreached: count(),
+    nextResponseWaiting: count(),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.level, t.period, t.dimension, t.key] }),
