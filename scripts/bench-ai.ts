@@ -12,12 +12,12 @@
 // The gateway runs under `wrangler dev` on a fresh database of the machine's PostgreSQL
 // (BENCH_DATABASE_URL); the model server is a loopback fake in this process. Embeddings are
 // synthetic: 200 topics, each passage its topic's direction plus noise, a direction shared by all.
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { dot, normalize, signBits, toBytes } from "../src/knowledge/vector.ts";
-import { benchDatabase, benchOrganization, startGateway } from "./bench-support.ts";
+import { benchDatabase, benchOrganization, metaWebhook, startGateway } from "./bench-support.ts";
 
 const replies = Number(process.env.BENCH_AI_REPLIES ?? 60);
 const chunkCount = Number(process.env.BENCH_KNOWLEDGE_CHUNKS ?? 10_000);
@@ -98,37 +98,8 @@ const fake = http.createServer((req, res) => {
 await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
 const fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`;
 
-function metaWebhook(phoneNumberId: string, appSecret: string, from: string, text: string) {
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "1",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
-              contacts: [{ profile: { name: "Cliente" }, wa_id: from }],
-              messages: [
-                {
-                  from,
-                  id: `wamid.${randomBytes(8).toString("hex")}`,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "text",
-                  text: { body: text },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
-  return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
-}
+const customerMessage = (phoneNumberId: string, appSecret: string, from: string, text: string) =>
+  metaWebhook({ phoneNumberId, appSecret, from, id: `wamid.${randomBytes(8).toString("hex")}`, text });
 
 const database = await benchDatabase("switchboard_bench_ai");
 const started = await startGateway(database.url, {
@@ -161,7 +132,7 @@ try {
   const botAnswer: number[] = [];
   for (let i = 0; i < replies + 5; i++) {
     const from = (base: number) => `55${base}9${String(10_000_000 + i).padStart(8, "0")}`;
-    const a = metaWebhook("200300400", plain.appSecret, from(11), `mensagem ${i}`);
+    const a = customerMessage("200300400", plain.appSecret, from(11), `mensagem ${i}`);
     let t0 = performance.now();
     const r1 = await fetch(`${gateway}/webhooks/meta/${plain.channelId}`, { method: "POST", ...a });
     await r1.text();
@@ -171,7 +142,7 @@ try {
       arrivals.set(marker, resolve);
       setTimeout(() => reject(new Error(`no model request for ${marker} within 15 s`)), 15_000);
     });
-    const b = metaWebhook("300400500", bot.appSecret, from(21), `Oi, quanto custa? ${marker}`);
+    const b = customerMessage("300400500", bot.appSecret, from(21), `Oi, quanto custa? ${marker}`);
     t0 = performance.now();
     const r2 = await fetch(`${gateway}/webhooks/meta/${bot.channelId}`, { method: "POST", ...b });
     await r2.text();

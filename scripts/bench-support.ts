@@ -1,7 +1,7 @@
 // What the benchmarks share: a throwaway database on the machine's PostgreSQL, Workers under
 // `wrangler dev`, and an organization with a WhatsApp (Meta) channel made through the public API.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -246,4 +246,39 @@ export async function startPooler(): Promise<{ url(databaseUrl: string): string;
       await new Promise((r) => setTimeout(r, 300));
     },
   };
+}
+
+/** A Meta (WhatsApp Cloud API) text message webhook, signed as Meta signs it: what every benchmark posts. */
+export function metaWebhook(message: {
+  phoneNumberId: string;
+  appSecret: string;
+  from: string;
+  id: string;
+  text: string;
+  name?: string;
+}): { body: string; headers: Record<string, string> } {
+  const { phoneNumberId, appSecret, from, id, text } = message;
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "1",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name: message.name ?? "Cliente" }, wa_id: from }],
+              messages: [
+                { from, id, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
+  return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
 }

@@ -10,7 +10,7 @@
 // fresh database of the machine's PostgreSQL (BENCH_DATABASE_URL). Twilio gives a voice URL 15 s
 // (connect 5 s); TaskRouter's deadline for an assignment answer is shorter (unconfirmed: see README).
 import { createHmac, randomBytes } from "node:crypto";
-import { benchDatabase, benchOrganization, startGateway } from "./bench-support.ts";
+import { benchDatabase, benchOrganization, metaWebhook, startGateway } from "./bench-support.ts";
 
 const rounds = Number(process.env.BENCH_VOICE_CALLS ?? 100);
 
@@ -35,37 +35,8 @@ function twilioSigned(authToken: string, url: string, params: Record<string, str
   };
 }
 
-function metaWebhook(phoneNumberId: string, appSecret: string, from: string) {
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "1",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
-              contacts: [{ profile: { name: "Cliente" }, wa_id: from }],
-              messages: [
-                {
-                  from,
-                  id: `wamid.${hex(8)}`,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "text",
-                  text: { body: "Olá" },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
-  const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
-  return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
-}
+const newCustomerMessage = (phoneNumberId: string, appSecret: string, from: string) =>
+  metaWebhook({ phoneNumberId, appSecret, from, id: `wamid.${hex(8)}`, text: "Olá" });
 
 async function timed(url: string, init: { body: string; headers: Record<string, string> }) {
   const t0 = performance.now();
@@ -117,7 +88,7 @@ try {
     const caller = `+55119${String(20_000_000 + i).padStart(8, "0")}`;
     const a = await timed(
       `${gateway}/webhooks/meta/${org.channelId}`,
-      metaWebhook("400500600", org.appSecret, caller.slice(1)),
+      newCustomerMessage("400500600", org.appSecret, caller.slice(1)),
     );
     const callSid = sid("CA");
     const call = {

@@ -11,7 +11,6 @@
 // (skipped where pgbouncer is not installed).
 // Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -19,6 +18,7 @@ import {
   benchDatabase,
   benchOrganization,
   freePort,
+  metaWebhook,
   root,
   serverUrl,
   startGateway,
@@ -82,35 +82,14 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string) {
       const from = returning
         ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
         : `55219${String(10_000_000 + (fresh++ % 89_999_999)).padStart(8, "0")}`;
-      const body = JSON.stringify({
-        object: "whatsapp_business_account",
-        entry: [
-          {
-            id: "1",
-            changes: [
-              {
-                field: "messages",
-                value: {
-                  messaging_product: "whatsapp",
-                  metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
-                  contacts: [{ profile: { name: `Cliente ${n % 200}` }, wa_id: from }],
-                  messages: [
-                    {
-                      from,
-                      id: `wamid.bench.${label}.${Date.now()}.${n}`,
-                      timestamp: String(Math.floor(Date.now() / 1000)),
-                      type: "text",
-                      text: { body: `mensagem ${n}` },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
-        ],
+      return metaWebhook({
+        phoneNumberId,
+        appSecret,
+        from,
+        id: `wamid.bench.${label}.${Date.now()}.${n}`,
+        text: `mensagem ${n}`,
+        name: `Cliente ${n % 200}`,
       });
-      const signature = `sha256=${createHmac("sha256", appSecret).update(body).digest("hex")}`;
-      return { body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
     };
 
     const returning = webhookFrom(true);

@@ -4,7 +4,7 @@
 // signed Meta webhooks with autocannon (as npm run bench does) while the V8 profiler samples, and
 // prints the functions with the most self time, grouped by module. The profile is written to
 // /tmp/ingest.cpuprofile (open it in Chrome DevTools for the flame chart).
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -13,6 +13,7 @@ import {
   benchDatabase,
   benchOrganization,
   freePort,
+  metaWebhook,
   startWorker,
   waitFor,
   workerdCpuSeconds,
@@ -149,40 +150,14 @@ try {
       mode === "returning"
         ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
         : `55219${String(10_000_000 + n).padStart(8, "0")}`;
-    const text = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "1",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
-                contacts: [{ profile: { name: `Cliente ${n % 200}` }, wa_id: from }],
-                messages: [
-                  {
-                    from,
-                    id: `wamid.profile.${Date.now()}.${n}`,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: "text",
-                    text: { body: `mensagem ${n}` },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
+    return metaWebhook({
+      phoneNumberId,
+      appSecret,
+      from,
+      id: `wamid.profile.${Date.now()}.${n}`,
+      text: `mensagem ${n}`,
+      name: `Cliente ${n % 200}`,
     });
-    return {
-      body: text,
-      headers: {
-        "content-type": "application/json",
-        "x-hub-signature-256": `sha256=${createHmac("sha256", appSecret).update(text).digest("hex")}`,
-      },
-    };
   };
   const load = (duration: number) =>
     autocannon({
