@@ -1,5 +1,5 @@
 // A CPU profile of the gateway's ingest under load, for finding where a webhook's time goes.
-//   node scripts/profile-ingest.ts [returning|new] [seconds]
+//   node scripts/profile-ingest.ts [returning|new|baseline|health] [seconds] [--cpu]   (PROFILE_CONNECTIONS, default 10)
 // Starts the gateway under `wrangler dev` with its inspector open on a fresh database, fires
 // signed Meta webhooks with autocannon (as npm run bench does) while the V8 profiler samples, and
 // prints the functions with the most self time, grouped by module. The profile is written to
@@ -20,7 +20,8 @@ import {
 } from "./bench-support.ts";
 
 // "baseline": the same requests to npm run bench's baseline Worker (inserts the raw body).
-const mode = (["new", "baseline"] as const).find((m) => m === process.argv[2]) ?? "returning";
+// "health": GET /api/health, the floor of a request through the app (a connection, one query).
+const mode = (["new", "baseline", "health"] as const).find((m) => m === process.argv[2]) ?? "returning";
 const seconds = Number(process.argv[3] ?? 10);
 // --cpu: no profiler, only the workerd processes' CPU time per request (robust on a busy machine).
 const cpuOnly = process.argv.includes("--cpu");
@@ -159,13 +160,16 @@ try {
       name: `Cliente ${n % 200}`,
     });
   };
+  if (mode === "health") target = `${gateway}/api/health`;
+  // PROFILE_CONNECTIONS=1: one request at a time, so the CPU figures carry no contention.
+  const connections = Number(process.env.PROFILE_CONNECTIONS ?? 10);
   const load = (duration: number) =>
     autocannon({
       url: target,
-      method: "POST",
-      connections: 10,
+      method: mode === "health" ? "GET" : "POST",
+      connections,
       duration,
-      requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...body() }) }],
+      requests: mode === "health" ? undefined : [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...body() }) }],
     });
   await load(5); // warm up (and, for returning customers, open their tickets)
   if (cpuOnly) {
