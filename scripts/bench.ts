@@ -9,6 +9,7 @@
 // Both pairs of Workers run twice: with direct connections (a new PostgreSQL backend per request)
 // and through PgBouncer in transaction mode, the way production's pooled connection string runs
 // (skipped where pgbouncer is not installed).
+// Each workload runs baseline, gateway, gateway, baseline (10 s each, BENCH_SECONDS).
 // Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
@@ -58,6 +59,20 @@ async function run(url: string, bodies: () => { body: string; headers: Record<st
 
 type Result = Awaited<ReturnType<typeof run>> & { cpuMs?: number | null };
 
+/** Two runs of one side as one: requests per second over both, the mean of their percentiles. */
+function combine(runs: Result[]): Result {
+  const mean = (pick: (r: Result) => number) => runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
+  const cpu = runs.map((r) => r.cpuMs).filter((ms): ms is number => typeof ms === "number");
+  return {
+    rps: mean((r) => r.rps),
+    p50: mean((r) => r.p50),
+    p99: mean((r) => r.p99),
+    total: runs.reduce((sum, r) => sum + r.total, 0),
+    failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    cpuMs: cpu.length ? cpu.reduce((a, b) => a + b, 0) / cpu.length : null,
+  };
+}
+
 /** Both Workers on one connection string: warm-up, then each workload on the baseline and the gateway. */
 async function measure(dbUrl: string, label: string, phoneNumberId: string) {
   const children: ChildProcess[] = [];
@@ -99,7 +114,6 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string) {
     // alternates the load so neither runs only "cold".
     await run(`${baseline}/`, returning);
     await run(webhookUrl, returning);
-    const base = await run(`${baseline}/`, returning);
     // The gateway's CPU per request: what Workers bill and the Free plan caps (10 ms an invocation).
     const cpuPerRequest = async (load: () => Promise<Result>): Promise<Result> => {
       const before = workerdCpuSeconds(started.child.pid);
@@ -108,9 +122,17 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string) {
       const cpuMs = before === null || after === null ? null : ((after - before) * 1000) / Math.max(1, result.total);
       return { ...result, cpuMs };
     };
-    const ingest = await cpuPerRequest(() => run(webhookUrl, returning));
-    const baseNew = await run(`${baseline}/`, newcomers);
-    const ingestNew = await cpuPerRequest(() => run(webhookUrl, newcomers));
+    // Baseline, gateway, gateway, baseline: whatever drifts on the machine during the four runs
+    // (another process, the database growing) weighs on both sides alike.
+    const abba = async (target: string, bodies: () => { body: string; headers: Record<string, string> }) => {
+      const first = await run(`${baseline}/`, bodies);
+      const gateway = [await cpuPerRequest(() => run(target, bodies)), await cpuPerRequest(() => run(target, bodies))];
+      const second = await run(`${baseline}/`, bodies);
+      return { base: combine([first, second]), gateway: combine(gateway), rounds: [first, ...gateway, second] };
+    };
+    const ret = await abba(webhookUrl, returning);
+    const opening = await abba(webhookUrl, newcomers);
+    const [base, ingest, baseNew, ingestNew] = [ret.base, ret.gateway, opening.base, opening.gateway];
     // The floor under both: a request that opens a connection and runs one query.
     const health = await cpuPerRequest(async () => {
       const result = await autocannon({ url: `${gateway}/api/health`, connections, duration: Math.min(duration, 5) });
@@ -122,7 +144,7 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string) {
         failures: 0,
       };
     });
-    return { base, ingest, baseNew, ingestNew, health };
+    return { base, ingest, baseNew, ingestNew, health, rounds: { returning: ret.rounds, fresh: opening.rounds } };
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 1000));
@@ -131,7 +153,7 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string) {
 
 function report(label: string, m: Awaited<ReturnType<typeof measure>>) {
   const fmt = (r: Result) =>
-    `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
+    `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(0).padStart(4)} ms   p99 ${r.p99.toFixed(0).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
   const ratio = (g: Result, b: Result) =>
     `${(g.rps / b.rps).toFixed(2)} throughput, ${(g.p50 / Math.max(1, b.p50)).toFixed(2)} p50, ${(g.p99 / Math.max(1, b.p99)).toFixed(2)} p99 latency`;
   const cpu = (r: Result) => (r.cpuMs == null ? "" : `   ${r.cpuMs.toFixed(2)} ms CPU each (workerd)`);
@@ -144,6 +166,10 @@ function report(label: string, m: Awaited<ReturnType<typeof measure>>) {
   console.log(`  baseline (insert raw body)   ${fmt(m.baseNew)}`);
   console.log(`  gateway (Meta webhook)       ${fmt(m.ingestNew)}${cpu(m.ingestNew)}`);
   console.log(`  ratio gateway/baseline       ${ratio(m.ingestNew, m.baseNew)}`);
+  const rounds = (runs: Result[]) => runs.map((r) => r.rps.toFixed(0)).join(", ");
+  console.log(
+    `  (requests/s of each run, baseline, gateway, gateway, baseline: returning ${rounds(m.rounds.returning)}; new ${rounds(m.rounds.fresh)})`,
+  );
   if (m.health.cpuMs != null) {
     console.log(
       `CPU floor: GET /api/health (one connection, one query) ${m.health.cpuMs.toFixed(2)} ms each (workerd)`,

@@ -169,7 +169,8 @@ try {
       method: mode === "health" ? "GET" : "POST",
       connections,
       duration,
-      requests: mode === "health" ? undefined : [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...body() }) }],
+      requests:
+        mode === "health" ? undefined : [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...body() }) }],
     });
   await load(5); // warm up (and, for returning customers, open their tickets)
   if (cpuOnly) {

@@ -8,6 +8,7 @@ import {
   extractTablesRelationalConfig,
 } from "drizzle-orm/relations";
 import pg from "pg";
+import { useCompiler } from "@/db/compile-sql";
 import * as schema from "@/db/schema";
 import type { Env } from "./env";
 import type { Logger } from "./logger";
@@ -28,6 +29,7 @@ export function chooseDriver(env: Pick<Env, "DATABASE_URL" | "DATABASE_DRIVER">)
 // measured): the relational config and the dialect, whose casing cache then stays warm. Module
 // scope on purpose: both are pure functions of the schema, shared by every request of the isolate.
 const dialect = new PgDialect({ casing: "snake_case" });
+useCompiler(dialect);
 const relational = (() => {
   const { tables, tableNamesMap } = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
   return { fullSchema: schema, schema: tables as ExtractTablesWithRelations<typeof schema>, tableNamesMap };
