@@ -214,6 +214,9 @@ try {
   await database.drop();
 }
 
+// `npm run bench -- ingest`: the ingest pairs alone.
+if (process.argv.includes("ingest")) process.exit(0);
+
 // The AI agent's figures (reply overhead, knowledge retrieval) against baselines of their own run.
 const ai = spawn(process.execPath, [path.join(root, "scripts", "bench-ai.ts")], { stdio: "inherit" });
 await new Promise((resolve) => ai.on("exit", resolve));
