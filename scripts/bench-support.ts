@@ -70,15 +70,9 @@ export async function benchDatabase(
   return { name, url, drop, keep: () => admin.end() };
 }
 
-/** The gateway under `wrangler dev` on the database, with fresh secrets and no rate limits in the way. */
-export async function startGateway(
-  databaseUrl: string,
-  vars: Record<string, string> = {},
-  /** More `wrangler dev` flags, e.g. --test-scheduled for /__scheduled (the SLA bench). */
-  flags: string[] = [],
-): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = startWorker(["--config", "wrangler.toml", ...flags], port, {
+/** A gateway's variables on a port: the database, fresh secrets, no rate limits in the way. */
+export function gatewayVars(databaseUrl: string, port: number): Record<string, string> {
+  return {
     DATABASE_URL: databaseUrl,
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     JWT_SECRET: randomBytes(48).toString("base64url"),
@@ -88,6 +82,19 @@ export async function startGateway(
     WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
     API_RATE_LIMIT_PER_MINUTE: "100000000",
     REGISTER_MAX_PER_IP: "1000",
+  };
+}
+
+/** The gateway under `wrangler dev` on the database, with fresh secrets and no rate limits in the way. */
+export async function startGateway(
+  databaseUrl: string,
+  vars: Record<string, string> = {},
+  /** More `wrangler dev` flags, e.g. --test-scheduled for /__scheduled (the SLA bench). */
+  flags: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = startWorker(["--config", "wrangler.toml", ...flags], port, {
+    ...gatewayVars(databaseUrl, port),
     ...vars,
   });
   const url = `http://127.0.0.1:${port}`;

@@ -4,7 +4,6 @@
 // signed Meta webhooks with autocannon (as npm run bench does) while the V8 profiler samples, and
 // prints the functions with the most self time, grouped by module. The profile is written to
 // /tmp/ingest.cpuprofile (open it in Chrome DevTools for the flame chart).
-import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -13,6 +12,7 @@ import {
   benchDatabase,
   benchOrganization,
   freePort,
+  gatewayVars,
   metaWebhook,
   startWorker,
   waitFor,
@@ -114,17 +114,11 @@ if (process.env.PROFILE_KEEP || process.env.PROFILE_SQL) {
 const port = await freePort();
 const inspectorPort = await freePort();
 const config = mode === "baseline" ? "bench/wrangler.baseline.toml" : "wrangler.toml";
-const child = startWorker(["--config", config, "--inspector-port", String(inspectorPort)], port, {
-  DATABASE_URL: database.url,
-  ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-  JWT_SECRET: randomBytes(48).toString("base64url"),
-  LOCAL_JOBS_SIGNING_KEY: randomBytes(32).toString("base64url"),
-  PUBLIC_URL: `http://127.0.0.1:${port}`,
-  LOG_LEVEL: "error",
-  WEBHOOK_RATE_LIMIT_PER_MINUTE: "100000000",
-  API_RATE_LIMIT_PER_MINUTE: "100000000",
-  REGISTER_MAX_PER_IP: "1000",
-});
+const child = startWorker(
+  ["--config", config, "--inspector-port", String(inspectorPort)],
+  port,
+  gatewayVars(database.url, port),
+);
 try {
   const gateway = `http://127.0.0.1:${port}`;
   const phoneNumberId = "100200300";
