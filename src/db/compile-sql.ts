@@ -1,4 +1,14 @@
-import { type BuildQueryConfig, Column, Name, Param, type Query, SQL, StringChunk, Table } from "drizzle-orm";
+import {
+  type BuildQueryConfig,
+  Column,
+  entityKind,
+  Name,
+  Param,
+  type Query,
+  SQL,
+  StringChunk,
+  Table,
+} from "drizzle-orm";
 import type { PgDialect } from "drizzle-orm/pg-core";
 
 type Config = BuildQueryConfig & { casing: { getColumnCasing(column: Column): string } };
@@ -39,7 +49,7 @@ export function compileSql(root: SQL, config: Config): Query {
       text += chunk.value.length === 1 ? chunk.value[0] : chunk.value.join("");
     } else if (chunk instanceof Param) {
       const { value, encoder } = chunk;
-      if (inline || (value !== null && typeof value === "object" && !isPlain(value))) {
+      if (inline || !isParameter(value)) {
         delegate(chunk, inline);
         return;
       }
@@ -82,15 +92,11 @@ export function compileSql(root: SQL, config: Config): Query {
       const schema = table[TableSchema] as string | undefined;
       const tableName = config.escapeName(table[TableName] as string);
       text += schema === undefined || table[IsAlias] ? tableName : `${config.escapeName(schema)}.${tableName}`;
-    } else if (inline || (chunk !== null && (typeof chunk === "object" || typeof chunk === "function"))) {
-      if (chunk !== null && typeof chunk === "object" && isPlain(chunk) && !inline) {
-        params.push(chunk);
-        text += config.escapeParam(counter.value++, chunk);
-      } else delegate(chunk, inline);
-    } else {
-      // A bare value (string, number, boolean, bigint, null): a parameter, as drizzle makes it.
+    } else if (!inline && isParameter(chunk)) {
       params.push(chunk);
       text += config.escapeParam(counter.value++, chunk);
+    } else {
+      delegate(chunk, inline);
     }
   };
   visit(root, inlines(root));
@@ -98,18 +104,19 @@ export function compileSql(root: SQL, config: Config): Query {
 }
 
 /**
- * A value drizzle would send as a parameter: not one of its entities (whose classes carry
- * `entityKind`), not something with `getSQL` (a query builder). Plain objects, arrays of values
- * and Dates are parameters.
+ * A value drizzle sends as a parameter as it is: a primitive or null, or an object that is not one
+ * of its entities (whose classes carry `entityKind`) nor has `getSQL` (a query builder): plain
+ * objects, arrays of values, Dates. Anything else (functions: enums) is drizzle's to build.
  */
-function isPlain(value: object): boolean {
-  if (typeof (value as { getSQL?: unknown }).getSQL === "function") return false;
+function isParameter(value: unknown): boolean {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return true;
+  if (typeof value === "function" || typeof (value as { getSQL?: unknown }).getSQL === "function") return false;
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null || proto === Array.prototype || proto === Date.prototype) {
     return true;
   }
   for (let cls = proto?.constructor; cls; cls = Object.getPrototypeOf(cls)) {
-    if (Object.hasOwn(cls, Symbol.for("drizzle:entityKind"))) return false;
+    if (Object.hasOwn(cls, entityKind)) return false;
   }
   return true;
 }
@@ -122,16 +129,16 @@ export function compareWithDrizzle(on: boolean): void {
 
 /** Makes the dialect (and every session built on it) compile with `compileSql`. */
 export function useCompiler(dialect: PgDialect): void {
-  const internals = dialect as unknown as Config & { prepareTyping?: unknown };
   const original = dialect.sqlToQuery.bind(dialect);
+  // Once per dialect, not per statement.
+  const base = {
+    casing: (dialect as unknown as Pick<Config, "casing">).casing,
+    escapeName: dialect.escapeName.bind(dialect),
+    escapeParam: dialect.escapeParam.bind(dialect),
+    escapeString: dialect.escapeString.bind(dialect),
+  };
   dialect.sqlToQuery = (sql, invokeSource) => {
-    const query = compileSql(sql, {
-      casing: internals.casing,
-      escapeName: dialect.escapeName.bind(dialect),
-      escapeParam: dialect.escapeParam.bind(dialect),
-      escapeString: dialect.escapeString.bind(dialect),
-      invokeSource,
-    });
+    const query = compileSql(sql, { ...base, invokeSource });
     if (compare) {
       const expected = original(sql, invokeSource);
       if (expected.sql !== query.sql || !sameParams(expected.params, query.params)) {
