@@ -15,7 +15,13 @@ import { createTenant, unique } from "../support/fixtures";
 import { prng as seeded } from "../support/fuzz";
 import { call, runScheduled, type TestResponse } from "../support/http";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
-import { createChannel, fakeRequests, type QStashMessage, qstashMessages } from "../support/provider";
+import {
+  createChannel,
+  eventsWebhookOnFake,
+  fakeRequests,
+  type QStashMessage,
+  qstashMessages,
+} from "../support/provider";
 import { jobsOf, makeDue } from "../support/scenario";
 import { failPublishes } from "./faults";
 import { reportDrill, statusClasses } from "./report";
@@ -88,13 +94,7 @@ describe("drill: outbox with failing QStash publishes", () => {
       const { outboxMessages: total, seed } = inject("drill");
       const random = seeded(seed);
       const tenant = await createTenant();
-      const hook = `/events/${unique("drill")}`;
-      const set = await call("/api/organization/events-webhook", {
-        method: "PUT",
-        token: tenant.token,
-        json: { url: `${inject("fakesUrl")}${hook}` },
-      });
-      expect(set.status, set.text).toBe(200);
+      const { path: hook } = await eventsWebhookOnFake(tenant.token, "drill");
       const phoneNumberId = unique("pn");
       const config = { phoneNumberId, accessToken: "EAAG-test", appSecret: unique("secret"), verifyToken: "v" };
       const channel = await createChannel(tenant.token, { type: "whatsapp_meta", config });

@@ -4,14 +4,14 @@
 // sees the statement that stores the message: either halfway through sending it ("request": the
 // server never runs it) or once the server has run it ("reply": the client never hears back).
 import { and, eq, sql } from "drizzle-orm";
-import { describe, expect, inject, it, type TestContext } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { contacts, messages, tickets } from "@/db/schema";
 import { channelCounts, withDb } from "../support/db";
 import { type Driver, drivers } from "../support/env";
 import { createTenant, unique } from "../support/fixtures";
-import { call, type TestResponse } from "../support/http";
+import type { TestResponse } from "../support/http";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
-import { createChannel } from "../support/provider";
+import { createChannel, eventsWebhookOnFake } from "../support/provider";
 import { type ArmedFault, armDatabaseFault, faultyDatabase } from "./faults";
 import { reportDrill, statusClasses } from "./report";
 
@@ -105,12 +105,7 @@ describe.each(drivers)("drill: database connection dropped during a webhook (%s 
     async (cut, context) => {
       const { tenant, channel, phoneNumberId, config } = await metaChannel();
       // An events webhook sends new conversations through the transaction (ticket.created is notified).
-      const hook = await call("/api/organization/events-webhook", {
-        method: "PUT",
-        token: tenant.token,
-        json: { url: `${inject("fakesUrl")}/events/${unique("drill")}` },
-      });
-      expect(hook.status, hook.text).toBe(200);
+      await eventsWebhookOnFake(tenant.token, "drill");
       const id = wamid();
       const body = JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" }, id }));
       // The transaction wrote the raw event, the contact and the ticket before this statement.

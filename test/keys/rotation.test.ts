@@ -14,7 +14,7 @@ import { TEST_SECRETS } from "../support/env";
 import { createTenant, PASSWORD, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
-import { createChannel, fakeRequests, hmacHex } from "../support/provider";
+import { createChannel, eventsWebhookOnFake, fakeRequests, hmacHex } from "../support/provider";
 
 const A = TEST_SECRETS.ENCRYPTION_KEY;
 const JWT_A = TEST_SECRETS.JWT_SECRET;
@@ -58,12 +58,7 @@ async function sealedWithA() {
       })
       .where(eq(channels.id, legacy.id)),
   );
-  const hook = await call("/api/organization/events-webhook", {
-    method: "PUT",
-    token: tenant.token,
-    json: { url: `${inject("fakesUrl")}/events/${unique("rot")}` },
-  });
-  expect(hook.status, hook.text).toBe(200);
+  await eventsWebhookOnFake(tenant.token, "rot");
   const slackPath = `/slack/${unique("rot")}/services/T/B/secret`;
   const slack = await call("/api/integrations/slack", {
     method: "PUT",

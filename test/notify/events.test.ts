@@ -1,26 +1,20 @@
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTenant, unique } from "../support/fixtures";
 import { call, runScheduled } from "../support/http";
 import { metaMessagePayload, postMeta } from "../support/meta";
-import { createChannel, fakeRequests, hmacHex, scriptFake } from "../support/provider";
+import { createChannel, eventsWebhookOnFake, fakeRequests, hmacHex, scriptFake } from "../support/provider";
 import { jobsOf, makeDue } from "../support/scenario";
 import { seedMember } from "../support/seed";
 
 async function setup() {
   const tenant = await createTenant();
-  const path = `/events/${unique("hook")}`;
-  const set = await call("/api/organization/events-webhook", {
-    method: "PUT",
-    token: tenant.token,
-    json: { url: `${inject("fakesUrl")}${path}` },
-  });
-  expect(set.status, set.text).toBe(200);
+  const { path, secret } = await eventsWebhookOnFake(tenant.token, "hook");
   const phoneNumberId = unique("pn");
   const config = { phoneNumberId, appSecret: unique("s"), verifyToken: "v" };
   const channel = await createChannel(tenant.token, { type: "whatsapp_meta", config });
   const inbound = (text: string) =>
     postMeta(channel.id, config.appSecret, metaMessagePayload(phoneNumberId, { type: "text", text: { body: text } }));
-  return { tenant, path, secret: set.body.secret as string, inbound };
+  return { tenant, path, secret, inbound };
 }
 
 describe("events webhook", () => {

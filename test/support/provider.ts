@@ -1,5 +1,6 @@
 // Helpers for tests that talk to the provider fakes and sign webhooks like the providers do.
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
+import { unique } from "./fixtures";
 import { type CallOptions, call } from "./http";
 
 export type RecordedRequest = {
@@ -23,6 +24,18 @@ const fakes = () => inject("fakesUrl");
 export async function fakeRequests(prefix: string): Promise<RecordedRequest[]> {
   const res = await fetch(`${fakes()}/__requests?prefix=${encodeURIComponent(prefix)}`);
   return res.json();
+}
+
+/** Points the organization's events webhook at a new path of the fakes: that path and the signing secret. */
+export async function eventsWebhookOnFake(token: string, label: string): Promise<{ path: string; secret: string }> {
+  const path = `/events/${unique(label)}`;
+  const set = await call("/api/organization/events-webhook", {
+    method: "PUT",
+    token,
+    json: { url: `${fakes()}${path}` },
+  });
+  expect(set.status, set.text).toBe(200);
+  return { path, secret: set.body.secret as string };
 }
 
 /** The next answers of the fake under `prefix`, in order; afterwards it answers normally again. */

@@ -5,15 +5,15 @@
 // placement's attempt (and row) ten minutes back, so the cron runs on the real clock and no other
 // test's calls are ever old enough to be touched.
 import { eq, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { callEvents, callPlacements, calls } from "@/db/schema";
 import { recordCallEvent } from "@/voice/calls";
 import { brMobile, callRow, placeCall, redeliverPlaceJob, twilioVoiceChannel } from "../support/calls";
 import { withDb } from "../support/db";
 import { qstashEnv } from "../support/env";
-import { createTenant, type Tenant, unique } from "../support/fixtures";
+import { createTenant, type Tenant } from "../support/fixtures";
 import { call, runScheduled } from "../support/http";
-import { fakeRequests, scriptFake } from "../support/provider";
+import { eventsWebhookOnFake, fakeRequests, scriptFake } from "../support/provider";
 import { jobsOf } from "../support/scenario";
 import { postVoice, statusCallback } from "../support/twilio-voice";
 
@@ -41,13 +41,7 @@ const eventsOfCall = (callId: string) =>
   withDb((db) => db.select().from(callEvents).where(eq(callEvents.callId, callId)).orderBy(callEvents.occurredAt));
 
 async function withEventsWebhook(tenant: Tenant) {
-  const path = `/events/${unique("unknown")}`;
-  const set = await call("/api/organization/events-webhook", {
-    method: "PUT",
-    token: tenant.token,
-    json: { url: `${inject("fakesUrl")}${path}` },
-  });
-  expect(set.status, set.text).toBe(200);
+  const { path } = await eventsWebhookOnFake(tenant.token, "unknown");
   return path;
 }
 

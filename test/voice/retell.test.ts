@@ -2,12 +2,11 @@
 // verify against the raw body; call_started, call_ended and call_analyzed make one call whatever
 // their order; redeliveries are stored once; other events are acknowledged and kept as ignored.
 import { eq } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type calls, contacts } from "@/db/schema";
 import { withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
-import { call } from "../support/http";
-import { createChannel, fakeRequests, hmacHex } from "../support/provider";
+import { createChannel, eventsWebhookOnFake, fakeRequests, hmacHex } from "../support/provider";
 import {
   postRetell,
   RETELL_LINE,
@@ -246,13 +245,7 @@ describe("Retell webhook", () => {
 
   it("tells the events webhook call.started, call.ended and call.analyzed once each", async () => {
     const { tenant, channel, apiKey } = await setup();
-    const path = `/events/${unique("retell")}`;
-    const set = await call("/api/organization/events-webhook", {
-      method: "PUT",
-      token: tenant.token,
-      json: { url: `${inject("fakesUrl")}${path}` },
-    });
-    expect(set.status, set.text).toBe(200);
+    const { path, secret } = await eventsWebhookOnFake(tenant.token, "retell");
     const events = retellLifecycle(retellCall());
     for (const name of ["call_analyzed", "call_started", "call_ended", "call_analyzed"] as const) {
       expect((await postRetell(channel.id, apiKey, events[name])).status).toBe(200);
@@ -270,7 +263,7 @@ describe("Retell webhook", () => {
     });
     for (const request of delivered) {
       const [t, v1] = (request.headers["x-switchboard-signature"] ?? "").split(",").map((p) => p.split("=")[1]);
-      expect(v1).toBe(await hmacHex(set.body.secret, `${t}.${path}.${request.body}`));
+      expect(v1).toBe(await hmacHex(secret, `${t}.${path}.${request.body}`));
     }
   });
 });

@@ -1,12 +1,11 @@
 // POST /voice: an incoming call becomes a call, a contact and call.started before Twilio gets its
 // TwiML; the TwiML is read back as XML, verb by verb.
 import { eq } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { blockedNumbers, contacts } from "@/db/schema";
 import { withDb } from "../support/db";
-import { unique } from "../support/fixtures";
 import { call } from "../support/http";
-import { fakeRequests } from "../support/provider";
+import { eventsWebhookOnFake, fakeRequests } from "../support/provider";
 import {
   CALLER,
   eventsOf,
@@ -232,13 +231,7 @@ describe("Twilio Voice: incoming call", () => {
 
   it("sends call.started to the organization's events webhook", async () => {
     const line = await voiceLine();
-    const path = `/events/${unique("voice")}`;
-    const set = await call("/api/organization/events-webhook", {
-      method: "PUT",
-      token: line.tenant.token,
-      json: { url: `${inject("fakesUrl")}${path}` },
-    });
-    expect(set.status, set.text).toBe(200);
+    const { path } = await eventsWebhookOnFake(line.tenant.token, "voice");
     const params = incomingCall(line.account);
     await line.post("voice", params);
     const stored = await storedCall(params.CallSid as string);

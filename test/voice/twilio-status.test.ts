@@ -1,12 +1,10 @@
 // Status callbacks of callers' calls: forward only, each stored once, in any order; the end of a
 // call nobody answered is a missed call; the organization's events webhook hears about it.
 import { eq } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contacts } from "@/db/schema";
 import { withDb } from "../support/db";
-import { unique } from "../support/fixtures";
-import { call } from "../support/http";
-import { fakeRequests } from "../support/provider";
+import { eventsWebhookOnFake, fakeRequests } from "../support/provider";
 import {
   eventsOf,
   incomingCall,
@@ -88,12 +86,7 @@ describe("Twilio Voice: call status callbacks", () => {
 
   it("tells the events webhook a call ended and was missed, and that a callback ticket opened", async () => {
     const line = await voiceLine();
-    const path = `/events/${unique("voice")}`;
-    await call("/api/organization/events-webhook", {
-      method: "PUT",
-      token: line.tenant.token,
-      json: { url: `${inject("fakesUrl")}${path}` },
-    });
+    const { path } = await eventsWebhookOnFake(line.tenant.token, "voice");
     const params = incomingCall(line.account);
     await line.post("voice", params);
     const callSid = params.CallSid as string;

@@ -2,13 +2,13 @@
 // and sealed at rest; bodies signed `X-Switchboard-Signature: t=<unix>,v1=<HMAC of "t.body">` are
 // stored once per idempotency key as interaction events and sent on the events webhook.
 import { and, eq, sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contacts, customWebhooks, interactionEvents } from "@/db/schema";
 import { customHook, signCustom } from "../support/custom-webhooks";
 import { withDb } from "../support/db";
-import { createMember, createTenant, unique } from "../support/fixtures";
+import { createMember, createTenant } from "../support/fixtures";
 import { call } from "../support/http";
-import { fakeRequests, hmacHex } from "../support/provider";
+import { eventsWebhookOnFake, fakeRequests, hmacHex } from "../support/provider";
 
 async function setup(name = "CRM") {
   const tenant = await createTenant();
@@ -47,13 +47,7 @@ describe("custom webhooks", () => {
 
   it("stores a signed body as an interaction event and sends custom.received on the events webhook", async () => {
     const { tenant, hook, post } = await setup();
-    const eventsPath = `/events/${unique("custom")}`;
-    const set = await call("/api/organization/events-webhook", {
-      method: "PUT",
-      token: tenant.token,
-      json: { url: `${inject("fakesUrl")}${eventsPath}` },
-    });
-    expect(set.status, set.text).toBe(200);
+    const { path: eventsPath, secret } = await eventsWebhookOnFake(tenant.token, "custom");
     const payload = { id: "deal-981", event: "deal.won", data: { phone: "+5511987654321", value: 1250 } };
     const res = await post(payload);
     expect(res.status, res.text).toBe(200);
@@ -73,7 +67,7 @@ describe("custom webhooks", () => {
       data: { hookId: hook.id, hookName: "CRM", eventId: res.body.id, idempotencyKey: "deal-981", payload },
     });
     const [t, v1] = (delivered?.headers["x-switchboard-signature"] ?? "").split(",").map((p) => p.split("=")[1]);
-    expect(v1).toBe(await hmacHex(set.body.secret, `${t}.${eventsPath}.${delivered?.body}`));
+    expect(v1).toBe(await hmacHex(secret, `${t}.${eventsPath}.${delivered?.body}`));
     const list = await call("/api/custom-webhooks", { token: tenant.token });
     expect(list.body.data[0].lastReceivedAt).not.toBeNull();
   });
@@ -237,12 +231,7 @@ describe("custom webhook events about a contact", () => {
 
   it("links an event to the contact its phone names, in any common format, creating that contact once", async () => {
     const { tenant, post } = await setup();
-    const eventsPath = `/events/${unique("custom")}`;
-    await call("/api/organization/events-webhook", {
-      method: "PUT",
-      token: tenant.token,
-      json: { url: `${inject("fakesUrl")}${eventsPath}` },
-    });
+    const { path: eventsPath } = await eventsWebhookOnFake(tenant.token, "custom");
     const bodies = [
       { id: "a", event: "deal.won", phone: "+55 11 98765-4321" },
       // Without +55, and without the ninth digit: the same mobile.

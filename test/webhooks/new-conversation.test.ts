@@ -2,13 +2,13 @@
 // it must write exactly what the transactional path writes, and concurrent messages of one new
 // customer must make one ticket.
 import { and, eq } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { contacts, interactionEvents, messages, outbox, ticketHistory, tickets, webhookEvents } from "@/db/schema";
 import { withDb } from "../support/db";
 import { createTenant, unique } from "../support/fixtures";
 import { call } from "../support/http";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
-import { createChannel } from "../support/provider";
+import { createChannel, eventsWebhookOnFake } from "../support/provider";
 import { seedMember } from "../support/seed";
 
 /** An organization with a queue (SLA) and a Meta channel on it; `notify` gives it an events webhook. */
@@ -20,12 +20,7 @@ async function world(notify: boolean) {
   });
   expect(queue.status, queue.text).toBe(201);
   if (notify) {
-    const hook = await call("/api/organization/events-webhook", {
-      method: "PUT",
-      token: tenant.token,
-      json: { url: `${inject("fakesUrl")}/events/${unique("nc")}` },
-    });
-    expect(hook.status, hook.text).toBe(200);
+    await eventsWebhookOnFake(tenant.token, "nc");
   }
   const phoneNumberId = unique("pn");
   const config = { phoneNumberId, accessToken: "EAAG-test", appSecret: unique("secret"), verifyToken: "v" };
