@@ -38,7 +38,8 @@ export function someoneCanTake(organizationId: string | SQL, queueId: string | S
     where ${assignable(organizationId, queueId)})`;
 }
 
-export type Assignment = { assigneeId: string | null; jobs: DispatchableJob[] };
+/** `contended`: the chosen agent filled up or went offline meanwhile; try again in a new transaction. */
+export type Assignment = { assigneeId: string | null; jobs: DispatchableJob[]; contended?: boolean };
 
 /**
  * Assigns an unassigned active ticket to the online agent of its queue with the fewest open
@@ -48,6 +49,9 @@ export type Assignment = { assigneeId: string | null; jobs: DispatchableJob[] };
  * lock), so two concurrent assignments can never both take an agent's last free slot.
  * Three statements for the usual case: the ticket (locked) with its candidates, the candidate's
  * lock, and the assignment with its history, the agent's time and the event.
+ * One agent is locked per transaction: when the chosen one has no room after all, the answer is
+ * `contended` rather than a try of the next candidate while still holding the first one's lock,
+ * which deadlocked two assignments that had locked full agents in opposite orders.
  */
 export async function autoAssign(tx: Transaction, ticketId: string): Promise<Assignment> {
   const none: Assignment = { assigneeId: null, jobs: [] };
@@ -75,61 +79,61 @@ export async function autoAssign(tx: Transaction, ticketId: string): Promise<Ass
   if (!ticket || !isActive(ticket.status)) return none;
   if (ticket.assignee_id) return { assigneeId: ticket.assignee_id, jobs: [] };
 
-  for (const candidate of ticket.candidates) {
-    const [agent] = await tx
-      .select({ maxConcurrent: agents.maxConcurrent })
-      .from(agents)
-      .where(and(eq(agents.userId, candidate), eq(agents.status, "online")))
-      .for("update");
-    if (!agent) continue;
-    const assigned = sql`where exists (select 1 from assigned)`;
-    const { rows: done } = await tx.execute<{ assigned: boolean; jobs: DispatchableJob[] | null }>(sql`
-      with assigned as (
-        update ${tickets} set assignee_id = ${candidate}, updated_at = now()
-        where ${tickets.id} = ${ticketId} and ${agentLoad(candidate)} < ${agent.maxConcurrent}
-        returning ${tickets.id}
-      ),
-      agent as (
-        update ${agents} set last_assigned_at = now(), updated_at = now()
-        where ${agents.userId} = ${candidate} and exists (select 1 from assigned)
-        returning ${agents.userId}
-      ),
-      history as (
-        ${insertSelect(
-          ticketHistory,
-          historyRow({
-            organizationId: ticket.organization_id,
-            ticketId,
-            actor: systemActor,
-            action: "assigned",
-            changes: { assigneeId: { before: null, after: candidate } },
-          }),
-          assigned,
-        )}
-        returning id
-      ),
-      job as (
-        ${insertSelect(
-          outbox,
-          outboxValues(
-            eventJob(
-              ticket.organization_id,
-              "ticket.assigned",
-              { ticketId, assigneeId: candidate },
-              `${ticketId}:${candidate}`,
-            ),
+  const [candidate] = ticket.candidates;
+  if (candidate === undefined) return none;
+  const [agent] = await tx
+    .select({ maxConcurrent: agents.maxConcurrent })
+    .from(agents)
+    .where(and(eq(agents.userId, candidate), eq(agents.status, "online")))
+    .for("update");
+  if (!agent) return { ...none, contended: true };
+  const assigned = sql`where exists (select 1 from assigned)`;
+  const { rows: done } = await tx.execute<{ assigned: boolean; jobs: DispatchableJob[] | null }>(sql`
+    with assigned as (
+      update ${tickets} set assignee_id = ${candidate}, updated_at = now()
+      where ${tickets.id} = ${ticketId} and ${agentLoad(candidate)} < ${agent.maxConcurrent}
+      returning ${tickets.id}
+    ),
+    agent as (
+      update ${agents} set last_assigned_at = now(), updated_at = now()
+      where ${agents.userId} = ${candidate} and exists (select 1 from assigned)
+      returning ${agents.userId}
+    ),
+    history as (
+      ${insertSelect(
+        ticketHistory,
+        historyRow({
+          organizationId: ticket.organization_id,
+          ticketId,
+          actor: systemActor,
+          action: "assigned",
+          changes: { assigneeId: { before: null, after: candidate } },
+        }),
+        assigned,
+      )}
+      returning id
+    ),
+    job as (
+      ${insertSelect(
+        outbox,
+        outboxValues(
+          eventJob(
+            ticket.organization_id,
+            "ticket.assigned",
+            { ticketId, assigneeId: candidate },
+            `${ticketId}:${candidate}`,
           ),
-          sql`${assigned} and ${eventsWebhookConfigured(ticket.organization_id)}`,
-        )}
-        on conflict (dedupe_key) do nothing
-        returning id, name, payload, max_attempts
-      )
-      select exists (select 1 from assigned) as assigned,
-        (select json_agg(json_build_object('id', id, 'name', name, 'payload', payload, 'maxAttempts', max_attempts))
-          from job) as jobs`);
-    if (done[0]?.assigned) return { assigneeId: candidate, jobs: done[0].jobs ?? [] };
-  }
-  return none;
+        ),
+        sql`${assigned} and ${eventsWebhookConfigured(ticket.organization_id)}`,
+      )}
+      on conflict (dedupe_key) do nothing
+      returning id, name, payload, max_attempts
+    )
+    select exists (select 1 from assigned) as assigned,
+      (select json_agg(json_build_object('id', id, 'name', name, 'payload', payload, 'maxAttempts', max_attempts))
+        from job) as jobs`);
+  if (done[0]?.assigned) return { assigneeId: candidate, jobs: done[0].jobs ?? [] };
+  return { ...none, contended: true };
 }
 
 /** Unassigned active tickets, oldest first: the backlog to hand out when capacity appears. */

@@ -4,11 +4,19 @@ import { dispatch } from "@/jobs/dispatch";
 import type { Services } from "@/platform/services";
 import { autoAssign, unassignedBacklog } from "./assign";
 
+// A contended try means another assignment took the chosen agent's last slot (or they went
+// offline) and committed: each new try sees that and picks again, so a few always suffice unless
+// agents keep filling up; then the ticket waits in the backlog for the drain and the sweep.
+const ASSIGN_TRIES = 5;
+
 /** Assigns one ticket; the organization's events webhook hears of it, in the same transaction. */
 async function assignAndNotify(services: Services, ticketId: string): Promise<string | null> {
-  const { assigneeId, jobs } = await services.db.transaction((tx) => autoAssign(tx, ticketId));
-  if (jobs.length) services.waitUntil(dispatch(services, jobs));
-  return assigneeId;
+  for (let attempt = 1; ; attempt++) {
+    const { assigneeId, jobs, contended } = await services.db.transaction((tx) => autoAssign(tx, ticketId));
+    if (contended && attempt < ASSIGN_TRIES) continue;
+    if (jobs.length) services.waitUntil(dispatch(services, jobs));
+    return assigneeId;
+  }
 }
 
 export const assignTicketJob = defineJob({
