@@ -203,9 +203,20 @@ export function workerdCpuSeconds(pid: number | undefined): number | null {
  * catalog caches filled, no fork). Null where pgbouncer is not installed (`apt-get install
  * pgbouncer`); the benchmarks then measure direct connections only.
  */
-export async function startPooler(): Promise<{ url(databaseUrl: string): string; stop(): Promise<void> } | null> {
-  const binary = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find((file) => existsSync(file));
+export async function startPooler(): Promise<{
+  url(databaseUrl: string): string;
+  /** PgBouncer 1.21 and later keeps named statements per server connection (max_prepared_statements). */
+  tracksPrepared: boolean;
+  version: string;
+  stop(): Promise<void>;
+} | null> {
+  // PGBOUNCER: another build (say Debian 13's 1.24, which tracks prepared statements; Debian 12 ships 1.18).
+  const binary = [process.env.PGBOUNCER ?? "", "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find(
+    (file) => file && existsSync(file),
+  );
   if (!binary) return null;
+  const version = /PgBouncer (\d+)\.(\d+)\S*/.exec(execFileSync(binary, ["--version"], { encoding: "utf8" }));
+  const tracksPrepared = Number(version?.[1]) > 1 || (Number(version?.[1]) === 1 && Number(version?.[2]) >= 21);
   const server = new URL(serverUrl);
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "switchboard-pgbouncer-"));
@@ -226,6 +237,7 @@ export async function startPooler(): Promise<{ url(databaseUrl: string): string;
       "max_client_conn = 2000",
       "default_pool_size = 20",
       "ignore_startup_parameters = extra_float_digits,options",
+      ...(tracksPrepared ? ["max_prepared_statements = 200"] : []),
       `logfile = ${path.join(dir, "pgbouncer.log")}`,
     ].join("\n"),
   );
@@ -247,6 +259,8 @@ export async function startPooler(): Promise<{ url(databaseUrl: string): string;
     }
   }
   return {
+    tracksPrepared,
+    version: version?.[0] ?? "PgBouncer",
     url: (databaseUrl) => Object.assign(new URL(databaseUrl), { hostname: "127.0.0.1", port: String(port) }).toString(),
     async stop() {
       child.kill("SIGTERM");

@@ -11,6 +11,9 @@
 // (skipped where pgbouncer is not installed).
 // Each workload runs baseline, gateway, gateway, baseline (10 s each, BENCH_SECONDS).
 // Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
+// The gateway names its webhook statements (src/db/prepared.ts) on direct connections and through
+// a PgBouncer that keeps them (1.21+; PGBOUNCER=<binary>, see scripts/pgbouncer-debian13.sh); there
+// a third pair compares a gateway that names them with one that does not (`-- named`: that alone).
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -74,12 +77,15 @@ function combine(runs: Result[]): Result {
 }
 
 /** Both Workers on one connection string: warm-up, then each workload on the baseline and the gateway. */
-async function measure(dbUrl: string, label: string, phoneNumberId: string) {
+/** BENCH_PREPARED=off: the gateway sends no named statements, to measure what they bring. */
+const preparedWanted = process.env.BENCH_PREPARED !== "off";
+
+async function measure(dbUrl: string, label: string, phoneNumberId: string, prepared: boolean) {
   const children: ChildProcess[] = [];
   try {
     // One at a time: a port picked for the second Worker could be taken by the first one's
     // internal sockets while it starts.
-    const started = await startGateway(dbUrl);
+    const started = await startGateway(dbUrl, { DATABASE_PREPARED_STATEMENTS: prepared ? "on" : "off" });
     children.push(started.child);
     const gateway = started.url;
     const baselinePort = await freePort();
@@ -151,6 +157,71 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string) {
   }
 }
 
+/**
+ * What named statements bring through a pooler that keeps them: two gateways on the same pooled
+ * database, one naming the webhook's statements and one not, each with its own channel, in
+ * unnamed, named, named, unnamed order for both workloads.
+ */
+async function measureNamed(dbUrl: string) {
+  const children: ChildProcess[] = [];
+  try {
+    const sides: { url: string; next(returning: boolean): () => { body: string; headers: Record<string, string> } }[] =
+      [];
+    for (const [i, on] of [false, true].entries()) {
+      const started = await startGateway(dbUrl, { DATABASE_PREPARED_STATEMENTS: on ? "on" : "off" });
+      children.push(started.child);
+      const phoneNumberId = `10020040${i}`;
+      const { channelId, appSecret } = await benchOrganization(started.url, `Bench named ${on}`, phoneNumberId);
+      let n = 0;
+      let fresh = 0;
+      sides.push({
+        url: `${started.url}/webhooks/meta/${channelId}`,
+        next: (returning) => () => {
+          n += 1;
+          const from = returning
+            ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
+            : `55219${String(20_000_000 + i * 30_000_000 + fresh++).padStart(8, "0")}`;
+          return metaWebhook({
+            phoneNumberId,
+            appSecret,
+            from,
+            id: `wamid.bench.named.${i}.${Date.now()}.${n}`,
+            text: `mensagem ${n}`,
+            name: `Cliente ${n % 200}`,
+          });
+        },
+      });
+    }
+    const [unnamed, named] = sides as [(typeof sides)[0], (typeof sides)[0]];
+    for (const side of sides) await run(side.url, side.next(true)); // warm up, open the 200 tickets
+    const abba = async (returning: boolean) => {
+      const [a, b] = [unnamed.next(returning), named.next(returning)];
+      const rounds = [await run(unnamed.url, a), await run(named.url, b), await run(named.url, b)];
+      rounds.push(await run(unnamed.url, a));
+      const [first, n1, n2, last] = rounds as [Result, Result, Result, Result];
+      return { unnamed: combine([first, last]), named: combine([n1, n2]), rounds };
+    };
+    return { returning: await abba(true), fresh: await abba(false) };
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function reportNamed(label: string, m: Awaited<ReturnType<typeof measureNamed>>) {
+  console.log(`\n${label}`);
+  for (const [name, r] of [
+    ["returning customers", m.returning],
+    ["new conversations", m.fresh],
+  ] as const) {
+    const rps = r.rounds.map((x) => x.rps.toFixed(0)).join(", ");
+    console.log(
+      `  ${name.padEnd(20)} unnamed ${r.unnamed.rps.toFixed(0).padStart(4)} req/s, named ${r.named.rps.toFixed(0).padStart(4)} req/s: ` +
+        `${(r.named.rps / r.unnamed.rps).toFixed(2)} throughput, ${(r.named.p99 / Math.max(1, r.unnamed.p99)).toFixed(2)} p99 (runs ${rps}; ${r.unnamed.failures + r.named.failures} failed)`,
+    );
+  }
+}
+
 function report(label: string, m: Awaited<ReturnType<typeof measure>>) {
   const fmt = (r: Result) =>
     `${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(0).padStart(4)} ms   p99 ${r.p99.toFixed(0).padStart(4)} ms   ${r.total} requests, ${r.failures} failed`;
@@ -192,12 +263,37 @@ try {
   // Each invocation opens its own connection. Straight to PostgreSQL, every request pays a new
   // backend (fork, authentication, empty catalog caches); through a pooler, as production's
   // pooled connection string, it gets a warm one.
-  report("direct connections (a new PostgreSQL backend per request)", await measure(dbUrl, "direct", "100200300"));
-  if (pooler) {
+  // Named statements as on Neon (DATABASE_PREPARED_STATEMENTS=auto): on a direct connection they
+  // live as long as the request's backend; through the pooler only where it tracks them.
+  const named = (on: boolean) => (on ? "named statements" : "unnamed statements");
+  // `npm run bench -- named`: only the comparison of named and unnamed statements.
+  const namedOnly = process.argv.includes("named");
+  if (!namedOnly) {
     report(
-      "through PgBouncer (transaction pooling, as Neon's -pooler host)",
-      await measure(pooler.url(dbUrl), "pooled", "100200301"),
+      `direct connections (a new PostgreSQL backend per request; ${named(preparedWanted)})`,
+      await measure(dbUrl, "direct", "100200300", preparedWanted),
     );
+  }
+  if (pooler && namedOnly && !pooler.tracksPrepared) throw new Error(`${pooler.version} does not keep named statements`);
+  if (pooler && namedOnly) {
+    reportNamed(
+      `named against unnamed statements, both through ${pooler.version} (unnamed, named, named, unnamed)`,
+      await measureNamed(pooler.url(dbUrl)),
+    );
+  } else if (pooler) {
+    const on = preparedWanted && pooler.tracksPrepared;
+    report(
+      `through ${pooler.version} (transaction pooling, as Neon's -pooler host; ${named(on)})`,
+      await measure(pooler.url(dbUrl), "pooled", "100200301", on),
+    );
+    if (pooler.tracksPrepared) {
+      reportNamed(
+        `named against unnamed statements, both through ${pooler.version} (unnamed, named, named, unnamed)`,
+        await measureNamed(pooler.url(dbUrl)),
+      );
+    } else {
+      console.log(`\n(${pooler.version} does not keep named statements: PGBOUNCER=<1.21 or later> compares them)`);
+    }
   } else {
     console.log("\n(pgbouncer is not installed: the pooled figures are left out; apt-get install pgbouncer)");
   }
@@ -214,8 +310,8 @@ try {
   await database.drop();
 }
 
-// `npm run bench -- ingest`: the ingest pairs alone.
-if (process.argv.includes("ingest")) process.exit(0);
+// `npm run bench -- ingest` (or `-- named`): the ingest pairs alone.
+if (process.argv.includes("ingest") || process.argv.includes("named")) process.exit(0);
 
 // The AI agent's figures (reply overhead, knowledge retrieval) against baselines of their own run.
 const ai = spawn(process.execPath, [path.join(root, "scripts", "bench-ai.ts")], { stdio: "inherit" });

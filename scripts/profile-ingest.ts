@@ -14,6 +14,7 @@ import {
   freePort,
   gatewayVars,
   metaWebhook,
+  startPooler,
   startWorker,
   waitFor,
   workerdCpuSeconds,
@@ -111,14 +112,18 @@ if (process.env.PROFILE_KEEP || process.env.PROFILE_SQL) {
   if (process.env.PROFILE_SQL) await admin.query(process.env.PROFILE_SQL);
   await admin.end();
 }
+// PROFILE_POOLED=1: through PgBouncer (startPooler; PGBOUNCER picks the binary), as npm run bench's
+// pooled runs. PROFILE_PREPARED=on|off sets DATABASE_PREPARED_STATEMENTS (default: the app's auto).
+const pooler = process.env.PROFILE_POOLED ? await startPooler() : null;
+if (process.env.PROFILE_POOLED && !pooler) throw new Error("PROFILE_POOLED: pgbouncer is not installed");
+const databaseUrl = pooler ? pooler.url(database.url) : database.url;
 const port = await freePort();
 const inspectorPort = await freePort();
 const config = mode === "baseline" ? "bench/wrangler.baseline.toml" : "wrangler.toml";
-const child = startWorker(
-  ["--config", config, "--inspector-port", String(inspectorPort)],
-  port,
-  gatewayVars(database.url, port),
-);
+const child = startWorker(["--config", config, "--inspector-port", String(inspectorPort)], port, {
+  ...gatewayVars(databaseUrl, port),
+  ...(process.env.PROFILE_PREPARED ? { DATABASE_PREPARED_STATEMENTS: process.env.PROFILE_PREPARED } : {}),
+});
 try {
   const gateway = `http://127.0.0.1:${port}`;
   const phoneNumberId = "100200300";
@@ -243,6 +248,7 @@ try {
 } finally {
   child.kill("SIGTERM");
   await new Promise((r) => setTimeout(r, 1000));
+  await pooler?.stop();
   if (process.env.PROFILE_KEEP) {
     console.log(`kept ${database.name}`);
     await database.keep();

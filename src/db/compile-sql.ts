@@ -10,6 +10,7 @@ import {
   Table,
 } from "drizzle-orm";
 import type { PgDialect } from "drizzle-orm/pg-core";
+import { noteCompiled } from "./prepared";
 
 type Config = BuildQueryConfig & { casing: { getColumnCasing(column: Column): string } };
 
@@ -139,6 +140,7 @@ export function useCompiler(dialect: PgDialect): void {
   };
   dialect.sqlToQuery = (sql, invokeSource) => {
     const query = compileSql(sql, { ...base, invokeSource });
+    noteCompiled(sql, query.sql);
     if (compare) {
       const expected = original(sql, invokeSource);
       if (expected.sql !== query.sql || !sameParams(expected.params, query.params)) {

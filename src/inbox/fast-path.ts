@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { InboundMessageEvent } from "@/channels/types";
 import { insertSelect } from "@/db/insert-select";
+import { prepared } from "@/db/prepared";
 import { contacts, interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
 import type { Database } from "@/platform/db";
 import { deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
@@ -34,7 +35,8 @@ export async function ingestIntoOpenTicket(
     ticket_id: string | null;
     event_id: string | null;
     message_id: string | null;
-  }>(sql`
+  }>(
+    prepared(sql`
     with open_ticket as (
       select t.id as ticket_id, c.id as contact_id
       from ${contacts} c join ${tickets} t on t.contact_id = c.id
@@ -95,7 +97,8 @@ export async function ingestIntoOpenTicket(
     -- Data-modifying WITH clauses run to completion whether or not the final select reads them.
     select (select ticket_id from open_ticket) as ticket_id,
            (select id from event) as event_id,
-           (select id from message) as message_id`);
+           (select id from message) as message_id`),
+  );
   const row = rows[0];
   if (!row?.ticket_id) return "not-applicable";
   return row.event_id ? "stored" : "duplicate";

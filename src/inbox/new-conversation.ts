@@ -5,6 +5,7 @@ import { assignJob } from "@/assignment/enqueue";
 import type { InboundMessageEvent } from "@/channels/types";
 import { phoneContactValues } from "@/contacts/service";
 import { insertSelect } from "@/db/insert-select";
+import { prepared } from "@/db/prepared";
 import { contacts, interactionEvents, messages, outbox, ticketHistory, tickets, webhookEvents } from "@/db/schema";
 import { type DispatchableJob, outboxValues } from "@/jobs/outbox";
 import type { Database } from "@/platform/db";
@@ -70,7 +71,8 @@ export async function openConversation(
       ticket_id: string | null;
       jobs: DispatchableJob[] | null;
       guard: number | null;
-    }>(sql`
+    }>(
+      prepared(sql`
       with blocked as (
         select 1 from ${contacts} c join ${tickets} t on t.contact_id = c.id
         where c.organization_id = ${channel.organizationId} and c.phone = ${phone} and c.merged_into_id is null
@@ -150,7 +152,8 @@ export async function openConversation(
         -- A ticket whose event was a duplicate after all (stored by a concurrent delivery after
         -- this statement's snapshot) must not commit without its message: dividing by zero
         -- aborts the whole statement, and the transactional path takes the body.
-        case when exists (select 1 from ticket) then 1 / (select count(*)::int from event) end as guard`);
+        case when exists (select 1 from ticket) then 1 / (select count(*)::int from event) end as guard`),
+    );
     const row = rows[0];
     if (!row?.ticket_id) return { kind: "not-applicable" };
     return { kind: "stored", jobs: row.jobs ?? [] };

@@ -9,6 +9,7 @@ import {
 } from "drizzle-orm/relations";
 import pg from "pg";
 import { useCompiler } from "@/db/compile-sql";
+import { statementName } from "@/db/prepared";
 import * as schema from "@/db/schema";
 import type { Env } from "./env";
 import type { Logger } from "./logger";
@@ -19,6 +20,12 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export type Executor = Database | Transaction;
 
 export type DatabaseDriver = "neon" | "pg";
+
+/** Whether marked statements (src/db/prepared.ts) go as named statements on this database. */
+export function namesStatements(env: Pick<Env, "DATABASE_URL" | "DATABASE_PREPARED_STATEMENTS">): boolean {
+  if (env.DATABASE_PREPARED_STATEMENTS !== "auto") return env.DATABASE_PREPARED_STATEMENTS === "on";
+  return new URL(env.DATABASE_URL).hostname.endsWith(".neon.tech");
+}
 
 export function chooseDriver(env: Pick<Env, "DATABASE_URL" | "DATABASE_DRIVER">): DatabaseDriver {
   if (env.DATABASE_DRIVER !== "auto") return env.DATABASE_DRIVER;
@@ -67,8 +74,10 @@ function corkWrites(socket: Socket): void {
   };
 }
 
+type QueryConfig = { text?: unknown; name?: unknown };
 type PoolClient = {
   on(event: "error", listener: (error: Error) => void): unknown;
+  query(config: unknown, ...rest: unknown[]): unknown;
   /** pg's wire connection: not in its types, present on every client. */
   connection?: { stream?: Socket };
 };
@@ -77,6 +86,20 @@ type Pool = {
   on(event: "error", listener: (error: Error) => void): unknown;
   on(event: "connect", listener: (client: PoolClient) => void): unknown;
 };
+
+/**
+ * Gives the statements marked with `prepared()` their name: pg then prepares them by name (Parse
+ * "sb_...") instead of unnamed. drizzle passes a config object ({ text, types }); anything else
+ * goes through as it came.
+ */
+function nameStatements(client: PoolClient): void {
+  const query = client.query.bind(client);
+  client.query = (config: unknown, ...rest: unknown[]) => {
+    const { text, name } = (config ?? {}) as QueryConfig;
+    const named = typeof text === "string" && name === undefined ? statementName(text) : undefined;
+    return query(named ? { ...(config as object), name: named } : config, ...rest);
+  };
+}
 
 /**
  * One connection pool per request (Workers cannot share sockets between requests), opened on
@@ -130,6 +153,7 @@ export class DatabaseHandle {
       pool = pgPool;
       database = new NodePgDatabase(dialect, new NodePgSession(pgPool, dialect, relational), relational);
     }
+    const named = namesStatements(env);
     const onError = (error: Error) => {
       // Closing a socket at the end of a request makes its read loop reject; that is expected.
       if (!this.ending) this.log.error("database pool error", { error });
@@ -141,6 +165,7 @@ export class DatabaseHandle {
       client.on("error", onError);
       // The Neon driver's socket batches its writes itself (neonConfig.coalesceWrites).
       if (this.driver === "pg" && client.connection?.stream) corkWrites(client.connection.stream);
+      if (named) nameStatements(client);
     });
     this.pool = pool;
     return database;

@@ -17,6 +17,13 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"),
   /** "auto" picks the Neon driver for *.neon.tech hosts and node-postgres otherwise. */
   DATABASE_DRIVER: z.enum(["auto", "neon", "pg"]).default("auto"),
+  /**
+   * Whether the statements every webhook runs go as named (prepared) statements. "auto": on for
+   * *.neon.tech hosts, whose pooler (PgBouncer 1.22+) keeps them per server connection; off
+   * elsewhere, since a transaction pooler that does not track them (PgBouncer before 1.21) fails
+   * them, as does one PGlite shared by many connections. See src/db/prepared.ts.
+   */
+  DATABASE_PREPARED_STATEMENTS: z.enum(["auto", "on", "off"]).default("auto"),
   /** host:port/path of a WebSocket-to-TCP proxy for the Neon driver (local and tests only). */
   NEON_WS_PROXY: optional,
   /**

@@ -2,13 +2,13 @@
 // connections and round trips, QStash messages. The README's capacity section quotes these
 // figures; a change that adds a round trip or a job fails here, and updates both.
 import { and, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { contacts, tickets } from "@/db/schema";
-import { cost, countedEnv, type Step } from "../support/capacity";
-import { withDb } from "../support/db";
+import { cost, countedEnv, type Step, wire } from "../support/capacity";
+import { channelCounts, withDb } from "../support/db";
 import { drivers } from "../support/env";
 import { call } from "../support/http";
-import { metaMessagePayload, metaStatusPayload, postMeta } from "../support/meta";
+import { metaMessagePayload, metaStatusPayload, postMeta, wamid } from "../support/meta";
 import { fakeRequests } from "../support/provider";
 import { conversation, messageRow } from "../support/scenario";
 import { seedMember } from "../support/seed";
@@ -123,5 +123,43 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
     expect(spent.steps).toEqual<Step[]>([{ invocation: "webhook", connections: 1, roundTrips: 7 }]);
     expect(spent.qstashMessages).toBe(0);
     expect((await messageRow(messageId))?.status).toBe("delivered");
+  });
+});
+
+// Named statements (src/db/prepared.ts): PostgreSQL 15 only, since PGlite is one session shared by
+// every connection, where a second Parse of a name fails as it would behind a pooler that does not
+// track them (which is why "auto" names nothing off Neon).
+describe.runIf(inject("databaseKind") === "postgres").each(drivers)("named statements (%s driver)", (driver) => {
+  async function world(mode: "on" | "off") {
+    const env = { ...countedEnv(), DATABASE_PREPARED_STATEMENTS: mode };
+    const w = await conversation({ env });
+    /** One signed inbound message, and the named Parse messages it put on the wire. */
+    const inbound = async (from: string, id = wamid()) => {
+      const before = await wire();
+      const payload = metaMessagePayload(w.phoneNumberId, { type: "text", text: { body: "Oi" }, from, id });
+      await ok(postMeta(w.channel.id, w.config.appSecret, payload, { env, driver }));
+      return (await wire()).named - before.named;
+    };
+    return { ...w, inbound };
+  }
+
+  it("sends the webhook's statements named when on, and stores each message once", async () => {
+    const w = await world("on");
+    // A message on the open ticket: the one fast-path statement; again on a new connection, and
+    // the same delivery twice (the provider's retry), still one named statement each.
+    expect(await w.inbound("5511987654321")).toBe(1);
+    const id = wamid();
+    expect(await w.inbound("5511987654321", id)).toBe(1);
+    expect(await w.inbound("5511987654321", id)).toBe(1);
+    // A new conversation: the fast path finds no ticket, then the new-conversation statement.
+    expect(await w.inbound(`55219${String(Date.now()).slice(-8)}`)).toBe(2);
+    expect(await channelCounts(w.channel.id)).toEqual({ events: 4, tickets: 2, messages: 4 });
+  });
+
+  it("names nothing when off", async () => {
+    const w = await world("off");
+    expect(await w.inbound("5511987654321")).toBe(0);
+    expect(await w.inbound(`55219${String(Date.now()).slice(-8)}`)).toBe(0);
+    expect(await channelCounts(w.channel.id)).toEqual({ events: 3, tickets: 2, messages: 3 });
   });
 });

@@ -15,14 +15,15 @@ export type Step = { invocation: string; connections: number; roundTrips: number
 /** Every invocation the request caused, in order; all but the first are QStash deliveries. */
 export type Cost = { steps: Step[]; qstashMessages: number };
 
-type WireCounts = { connections: number; roundTrips: number; statements: number };
+type WireCounts = { connections: number; roundTrips: number; statements: number; named: number };
 
 const JOBS_URL = "http://localhost:8787/jobs/";
 
 /** Production's setup: jobs through QStash, and the database behind the counting proxy. */
 export const countedEnv = () => ({ ...qstashEnv(), DATABASE_URL: inject("wireCounter").databaseUrl });
 
-async function wire(): Promise<WireCounts> {
+/** What the wire counter has seen since it started (test/support/wire-counter.ts). */
+export async function wire(): Promise<WireCounts> {
   return (await fetch(`${inject("wireCounter").url}/counts`)).json();
 }
 

@@ -50,6 +50,9 @@ export function testEnv(overrides: Record<string, unknown> = {}, driver: Driver 
     ...(driver === "neon"
       ? { DATABASE_DRIVER: "neon", NEON_WS_PROXY: inject("neonProxy") }
       : { DATABASE_DRIVER: "pg" }),
+    // On PostgreSQL 15 every webhook's statements go named (src/db/prepared.ts), as on Neon; PGlite
+    // is one session shared by all connections, where names would collide.
+    ...(inject("databaseKind") === "postgres" ? { DATABASE_PREPARED_STATEMENTS: "on" } : {}),
     LOG_LEVEL: "warn",
     ...overrides,
   };

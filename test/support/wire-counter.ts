@@ -7,6 +7,7 @@
 //   roundTrips    Sync and Query messages: each is one wait for the server's ReadyForQuery
 //                 (node-postgres and the Neon driver send one statement per round trip)
 //   statements    Execute and Query messages
+//   named         Parse messages that name their statement (prepared statements, src/db/prepared.ts)
 // Connection set-up (authentication) is not in roundTrips: it depends on the server's auth method.
 //
 // Control: GET <url>/counts answers the totals since the start as JSON.
@@ -14,7 +15,7 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 
-export type WireCounts = { connections: number; roundTrips: number; statements: number };
+export type WireCounts = { connections: number; roundTrips: number; statements: number; named: number };
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -24,7 +25,7 @@ export async function startWireCounter(
   databaseUrl: string,
 ): Promise<{ databaseUrl: string; url: string; close(): Promise<void> }> {
   const target = new URL(databaseUrl);
-  const counts: WireCounts = { connections: 0, roundTrips: 0, statements: 0 };
+  const counts: WireCounts = { connections: 0, roundTrips: 0, statements: 0, named: 0 };
   const sockets = new Set<net.Socket>();
 
   const proxy = net.createServer((client) => {
@@ -50,6 +51,8 @@ export async function startWireCounter(
         const length = 1 + buffer.readInt32BE(1);
         if (buffer.length < length) break;
         const type = String.fromCharCode(buffer[0] ?? 0);
+        // Parse: its statement name is the first string, empty for an unnamed statement.
+        if (type === "P" && buffer[5] !== 0) counts.named += 1;
         buffer = buffer.subarray(length);
         if (type === "S" || type === "Q") counts.roundTrips += 1;
         if (type === "E" || type === "Q") counts.statements += 1;
