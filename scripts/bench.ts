@@ -274,7 +274,8 @@ try {
       await measure(dbUrl, "direct", "100200300", preparedWanted),
     );
   }
-  if (pooler && namedOnly && !pooler.tracksPrepared) throw new Error(`${pooler.version} does not keep named statements`);
+  if (pooler && namedOnly && !pooler.tracksPrepared)
+    throw new Error(`${pooler.version} does not keep named statements`);
   if (pooler && namedOnly) {
     reportNamed(
       `named against unnamed statements, both through ${pooler.version} (unnamed, named, named, unnamed)`,
