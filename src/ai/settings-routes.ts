@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { App } from "@/platform/api-app";
 import { audit } from "@/platform/audit";
 import { protectedRoute } from "@/platform/auth";
+import { inTurn } from "@/platform/db";
 import { jsonBody, jsonContent } from "@/platform/openapi";
 import { aiSettingsChanges, aiSettingsSchema, readAiSettings, writeAiSettings } from "./settings";
 import { spentThisMonth } from "./usage/record";
@@ -33,10 +34,10 @@ export function registerAiSettingsRoutes(app: App) {
   app.openapi(get, async (c) => {
     const { db } = c.var.services;
     const organizationId = c.var.principal.organizationId;
-    const [settings, spent] = await Promise.all([
-      readAiSettings(db, organizationId),
-      spentThisMonth(db, organizationId),
-    ]);
+    const [settings, spent] = await inTurn(
+      () => readAiSettings(db, organizationId),
+      () => spentThisMonth(db, organizationId),
+    );
     return c.json({ ...settings, spentThisMonthUsd: spent }, 200);
   });
 

@@ -7,7 +7,7 @@ import { customEventLabel } from "@/interactions/service";
 import { listView, type PiiView, revealQuery } from "@/pii/policy";
 import type { App } from "@/platform/api-app";
 import { protectedRoute } from "@/platform/auth";
-import type { Executor } from "@/platform/db";
+import { type Executor, inTurn } from "@/platform/db";
 import { idParam, jsonContent, timestamp } from "@/platform/openapi";
 import { decodeCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
 import { messageSchema, presentMessage } from "@/tickets/schemas";
@@ -67,58 +67,61 @@ async function timeline(
 ) {
   const messageAt = sql`${messages.createdAt}`;
   const eventAt = sql`${interactionEvents.receivedAt}`;
-  const [messageRows, callRows, eventRows] = await Promise.all([
-    db
-      .select({ message: messages, at: isoMicros(messageAt) })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.organizationId, organizationId),
-          eq(messages.contactId, contactId),
-          before(messageAt, sql`${messages.id}`, page.cursor),
-        ),
-      )
-      .orderBy(desc(messages.createdAt), desc(messages.id))
-      .limit(page.limit + 1),
-    db
-      .select({
-        call: calls,
-        contact: { id: contacts.id, name: contacts.name, phone: contacts.phone },
-        simulated: callPlacements.simulated,
-        at: isoMicros(callAt),
-      })
-      .from(calls)
-      .leftJoin(contacts, eq(contacts.id, calls.contactId))
-      .leftJoin(callPlacements, eq(callPlacements.callId, calls.id))
-      .where(
-        and(
-          eq(calls.organizationId, organizationId),
-          eq(calls.contactId, contactId),
-          before(callAt, sql`${calls.id}`, page.cursor),
-        ),
-      )
-      .orderBy(desc(callAt), desc(calls.id))
-      .limit(page.limit + 1),
-    db
-      .select({
-        id: interactionEvents.id,
-        normalized: interactionEvents.normalized,
-        payload: interactionEvents.payload,
-        receivedAt: interactionEvents.receivedAt,
-        at: isoMicros(eventAt),
-      })
-      .from(interactionEvents)
-      .where(
-        and(
-          eq(interactionEvents.organizationId, organizationId),
-          eq(interactionEvents.contactId, contactId),
-          eq(interactionEvents.provider, "custom"),
-          before(eventAt, sql`${interactionEvents.id}`, page.cursor),
-        ),
-      )
-      .orderBy(desc(interactionEvents.receivedAt), desc(interactionEvents.id))
-      .limit(page.limit + 1),
-  ]);
+  const [messageRows, callRows, eventRows] = await inTurn(
+    () =>
+      db
+        .select({ message: messages, at: isoMicros(messageAt) })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.organizationId, organizationId),
+            eq(messages.contactId, contactId),
+            before(messageAt, sql`${messages.id}`, page.cursor),
+          ),
+        )
+        .orderBy(desc(messages.createdAt), desc(messages.id))
+        .limit(page.limit + 1),
+    () =>
+      db
+        .select({
+          call: calls,
+          contact: { id: contacts.id, name: contacts.name, phone: contacts.phone },
+          simulated: callPlacements.simulated,
+          at: isoMicros(callAt),
+        })
+        .from(calls)
+        .leftJoin(contacts, eq(contacts.id, calls.contactId))
+        .leftJoin(callPlacements, eq(callPlacements.callId, calls.id))
+        .where(
+          and(
+            eq(calls.organizationId, organizationId),
+            eq(calls.contactId, contactId),
+            before(callAt, sql`${calls.id}`, page.cursor),
+          ),
+        )
+        .orderBy(desc(callAt), desc(calls.id))
+        .limit(page.limit + 1),
+    () =>
+      db
+        .select({
+          id: interactionEvents.id,
+          normalized: interactionEvents.normalized,
+          payload: interactionEvents.payload,
+          receivedAt: interactionEvents.receivedAt,
+          at: isoMicros(eventAt),
+        })
+        .from(interactionEvents)
+        .where(
+          and(
+            eq(interactionEvents.organizationId, organizationId),
+            eq(interactionEvents.contactId, contactId),
+            eq(interactionEvents.provider, "custom"),
+            before(eventAt, sql`${interactionEvents.id}`, page.cursor),
+          ),
+        )
+        .orderBy(desc(interactionEvents.receivedAt), desc(interactionEvents.id))
+        .limit(page.limit + 1),
+  );
   const items = [
     ...messageRows.map((r) => ({ kind: "message" as const, id: r.message.id, at: r.at, row: r })),
     ...callRows.map((r) => ({ kind: "call" as const, id: r.call.id, at: r.at, row: r })),

@@ -5,7 +5,7 @@
 // are merged; nothing is copied into a new table.
 import { type AnyColumn, and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { callEvents, calls, contacts, interactionEvents, type MessageDirection, messages } from "@/db/schema";
-import type { Executor } from "@/platform/db";
+import { type Executor, inTurn } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 
 export const interactionTypes = ["message", "call", "event"] as const;
@@ -120,47 +120,49 @@ export async function listInteractions(
   page: { limit: number; cursor?: InteractionCursor },
 ): Promise<InteractionRow[]> {
   const take = page.limit + 1;
-  const [messageRows, callRows, eventRows] = await Promise.all([
-    filters.type === "call" || filters.type === "event"
-      ? []
-      : db
-          .select({
-            id: messages.id,
-            at: microseconds(messages.createdAt),
-            occurredAt: messages.createdAt,
-            channelId: messages.channelId,
-            direction: messages.direction,
-            messageType: messages.type,
-            status: messages.status,
-            contactId: messages.contactId,
-            ticketId: messages.ticketId,
-          })
-          .from(messages)
-          .where(and(...window(messages, organizationId, filters, page.cursor)))
-          .orderBy(desc(messages.createdAt), desc(messages.id))
-          .limit(take),
-    filters.type === "message" || filters.type === "event"
-      ? []
-      : db
-          .select({
-            id: calls.id,
-            at: microseconds(calls.createdAt),
-            occurredAt: calls.createdAt,
-            channelId: calls.channelId,
-            direction: calls.direction,
-            status: calls.status,
-            contactId: calls.contactId,
-            ticketId: calls.ticketId,
-            fromNumber: calls.fromNumber,
-            toNumber: calls.toNumber,
-            durationSeconds: calls.durationSeconds,
-          })
-          .from(calls)
-          .where(and(...window(calls, organizationId, filters, page.cursor)))
-          .orderBy(desc(calls.createdAt), desc(calls.id))
-          .limit(take),
-    customEvents(db, organizationId, filters, take, page.cursor),
-  ]);
+  const [messageRows, callRows, eventRows] = await inTurn(
+    () =>
+      filters.type === "call" || filters.type === "event"
+        ? []
+        : db
+            .select({
+              id: messages.id,
+              at: microseconds(messages.createdAt),
+              occurredAt: messages.createdAt,
+              channelId: messages.channelId,
+              direction: messages.direction,
+              messageType: messages.type,
+              status: messages.status,
+              contactId: messages.contactId,
+              ticketId: messages.ticketId,
+            })
+            .from(messages)
+            .where(and(...window(messages, organizationId, filters, page.cursor)))
+            .orderBy(desc(messages.createdAt), desc(messages.id))
+            .limit(take),
+    () =>
+      filters.type === "message" || filters.type === "event"
+        ? []
+        : db
+            .select({
+              id: calls.id,
+              at: microseconds(calls.createdAt),
+              occurredAt: calls.createdAt,
+              channelId: calls.channelId,
+              direction: calls.direction,
+              status: calls.status,
+              contactId: calls.contactId,
+              ticketId: calls.ticketId,
+              fromNumber: calls.fromNumber,
+              toNumber: calls.toNumber,
+              durationSeconds: calls.durationSeconds,
+            })
+            .from(calls)
+            .where(and(...window(calls, organizationId, filters, page.cursor)))
+            .orderBy(desc(calls.createdAt), desc(calls.id))
+            .limit(take),
+    () => customEvents(db, organizationId, filters, take, page.cursor),
+  );
   const rows: InteractionRow[] = [
     ...messageRows.map((m) => ({
       ...m,

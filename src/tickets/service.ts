@@ -11,7 +11,7 @@ import {
   ticketTags,
 } from "@/db/schema";
 import type { PiiView } from "@/pii/policy";
-import type { Database, Executor, Transaction } from "@/platform/db";
+import { type Database, type Executor, inTurn, type Transaction } from "@/platform/db";
 import { ApiError } from "@/platform/errors";
 import type { Principal } from "@/platform/principal";
 import { ticketSla } from "@/sla/ticket";
@@ -34,18 +34,20 @@ export async function getTicket(db: Executor, organizationId: string, id: string
 export async function presentTickets(db: Executor, rows: TicketRow[], pii: PiiView) {
   if (rows.length === 0) return [];
   const ids = rows.map((t) => t.id);
-  const [people, labels] = await Promise.all([
-    db
-      .select({ id: contacts.id, phone: contacts.phone, name: contacts.name })
-      .from(contacts)
-      .where(inArray(contacts.id, [...new Set(rows.map((t) => t.contactId))])),
-    db
-      .select({ ticketId: ticketTags.ticketId, name: tags.name })
-      .from(ticketTags)
-      .innerJoin(tags, eq(tags.id, ticketTags.tagId))
-      .where(inArray(ticketTags.ticketId, ids))
-      .orderBy(tags.name),
-  ]);
+  const [people, labels] = await inTurn(
+    () =>
+      db
+        .select({ id: contacts.id, phone: contacts.phone, name: contacts.name })
+        .from(contacts)
+        .where(inArray(contacts.id, [...new Set(rows.map((t) => t.contactId))])),
+    () =>
+      db
+        .select({ ticketId: ticketTags.ticketId, name: tags.name })
+        .from(ticketTags)
+        .innerJoin(tags, eq(tags.id, ticketTags.tagId))
+        .where(inArray(ticketTags.ticketId, ids))
+        .orderBy(tags.name),
+  );
   const byId = new Map(people.map((p) => [p.id, p]));
   const tagsOf = new Map<string, string[]>();
   for (const label of labels) tagsOf.set(label.ticketId, [...(tagsOf.get(label.ticketId) ?? []), label.name]);
@@ -74,13 +76,13 @@ export async function ticketDetail(
 ) {
   const ticket = await getTicket(db, organizationId, id);
   const pii = await viewOf(ticket);
-  const [presented, recent, history, insights, sla] = await Promise.all([
-    presentTicketOf(db, ticket, pii),
-    db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
-    db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
-    readInsights(db, organizationId, ticket.id),
-    ticketSla(db, ticket),
-  ]);
+  const [presented, recent, history, insights, sla] = await inTurn(
+    () => presentTicketOf(db, ticket, pii),
+    () => db.select().from(messages).where(eq(messages.ticketId, ticket.id)).orderBy(desc(messages.id)).limit(20),
+    () => db.select().from(ticketHistory).where(eq(ticketHistory.ticketId, ticket.id)).orderBy(ticketHistory.id),
+    () => readInsights(db, organizationId, ticket.id),
+    () => ticketSla(db, ticket),
+  );
   return {
     ...presented,
     lastMessages: recent.reverse().map((m) => presentMessage(m, pii)),

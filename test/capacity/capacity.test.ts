@@ -24,6 +24,12 @@ const ticketOf = (organizationId: string, phone: string) =>
     return row;
   });
 
+/** The contact of a ticket. */
+const ticketContact = (ticketId: string) =>
+  withDb(
+    async (db) => (await db.select({ id: tickets.contactId }).from(tickets).where(eq(tickets.id, ticketId)))[0]?.id,
+  );
+
 async function ok(response: Promise<{ status: number; text: string; body: unknown }>, status = 200) {
   const res = await response;
   expect(res.status, res.text).toBe(status);
@@ -102,6 +108,24 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
     expect(spent.qstashMessages).toBe(1);
     expect(await fakeRequests(w.graphPrefix)).toHaveLength(1);
     expect((await messageRow(messageId))?.status).toBe("sent");
+  });
+
+  it("reads a console makes often: one connection each, however many queries", async () => {
+    const w = await world();
+    const read = async (path: string) => {
+      const spent = await cost(w.organizationId, driver, path, () =>
+        ok(call(path, { env: w.env, driver, token: w.tenant.token })),
+      );
+      return spent.steps.map(({ invocation, connections }) => ({ invocation, connections }));
+    };
+    for (const path of [
+      "/api/tickets",
+      `/api/tickets/${w.ticket.id}`,
+      "/api/interactions",
+      `/api/contacts/${(await ticketContact(w.ticket.id)) ?? ""}/timeline`,
+    ]) {
+      expect(await read(path)).toEqual([{ invocation: path, connections: 1 }]);
+    }
   });
 
   it("a delivery receipt for a reply: the status webhook alone", async () => {

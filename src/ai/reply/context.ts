@@ -2,7 +2,7 @@ import { and, desc, eq, gt, lte, or } from "drizzle-orm";
 import { channels, contacts, messages, organizations } from "@/db/schema";
 import type { KnowledgeChunk } from "@/knowledge/retrieve";
 import { answeredForTicket } from "@/leads/answers";
-import type { Executor } from "@/platform/db";
+import { type Executor, inTurn } from "@/platform/db";
 import type { MessageRow } from "@/tickets/schemas";
 import type { Turn } from "./claim";
 
@@ -44,35 +44,42 @@ function asSeen(history: MessageRow[], unanswered: MessageRow[]): MessageRow[] {
 
 export async function loadReplyContext(db: Executor, turn: Turn): Promise<ReplyContext> {
   const { ticket, agent, state, coverUpTo } = turn;
-  const [[org], [contact], [channel], recent, unanswered, answers] = await Promise.all([
-    db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, ticket.organizationId)),
-    db
-      .select({ name: contacts.name, phone: contacts.phone, email: contacts.email })
-      .from(contacts)
-      .where(eq(contacts.id, ticket.contactId)),
-    ticket.channelId
-      ? db.select({ type: channels.type }).from(channels).where(eq(channels.id, ticket.channelId))
-      : Promise.resolve([]),
-    db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.ticketId, ticket.id), or(eq(messages.direction, "outbound"), lte(messages.id, coverUpTo))))
-      .orderBy(desc(messages.id))
-      .limit(agent.historyWindow),
-    db
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.ticketId, ticket.id),
-          eq(messages.direction, "inbound"),
-          lte(messages.id, coverUpTo),
-          state.lastRepliedMessageId ? gt(messages.id, state.lastRepliedMessageId) : undefined,
-        ),
-      )
-      .orderBy(messages.id),
-    answeredForTicket(db, ticket.id),
-  ]);
+  const [[org], [contact], [channel], recent, unanswered, answers] = await inTurn(
+    () =>
+      db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, ticket.organizationId)),
+    () =>
+      db
+        .select({ name: contacts.name, phone: contacts.phone, email: contacts.email })
+        .from(contacts)
+        .where(eq(contacts.id, ticket.contactId)),
+    () =>
+      ticket.channelId
+        ? db.select({ type: channels.type }).from(channels).where(eq(channels.id, ticket.channelId))
+        : Promise.resolve([]),
+    () =>
+      db
+        .select()
+        .from(messages)
+        .where(
+          and(eq(messages.ticketId, ticket.id), or(eq(messages.direction, "outbound"), lte(messages.id, coverUpTo))),
+        )
+        .orderBy(desc(messages.id))
+        .limit(agent.historyWindow),
+    () =>
+      db
+        .select()
+        .from(messages)
+        .where(
+          and(
+            eq(messages.ticketId, ticket.id),
+            eq(messages.direction, "inbound"),
+            lte(messages.id, coverUpTo),
+            state.lastRepliedMessageId ? gt(messages.id, state.lastRepliedMessageId) : undefined,
+          ),
+        )
+        .orderBy(messages.id),
+    () => answeredForTicket(db, ticket.id),
+  );
   return {
     organizationName: org?.name ?? "",
     channelType: channel?.type ?? null,
