@@ -15,6 +15,7 @@ import { contactWithActiveTicket } from "./contacts";
 import { ingestIntoOpenTicket } from "./fast-path";
 import { openConversation } from "./new-conversation";
 import { deliveryOutcome, deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
+import { applyReceipt } from "./status-fast-path";
 import { ticketForInbound } from "./tickets";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
 
@@ -88,6 +89,10 @@ export async function ingest(
   const ignoredReasons = events.flatMap((e) => (e.kind === "ignored" ? [e.reason] : []));
   const actionable = events.filter((e): e is InboundMessageEvent | StatusEvent => e.kind !== "ignored");
   const [only] = actionable;
+  if (actionable.length === 1 && only?.kind === "status" && ignoredReasons.length === 0 && !delivery.replay) {
+    const receipt = await applyReceipt(services.db, channel, only, raw, delivery);
+    return { ...result, statuses: receipt === "stored" ? 1 : 0, duplicates: receipt === "duplicate" ? 1 : 0 };
+  }
   const coverage = await channelCoverage(services, channel);
   const mirror = await mirrorsToChatwoot(services.db, channel.organizationId);
   if (actionable.length === 1 && only?.kind === "message" && botIgnores(coverage, only.type) && !mirror) {

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { DeliveryStatus } from "@/channels/types";
 import { interactionEvents, messages } from "@/db/schema";
 import type { Executor } from "@/platform/db";
@@ -30,18 +30,28 @@ export async function applyStatus(
     .from(messages)
     .where(and(eq(messages.channelId, channelId), eq(messages.providerMessageId, providerMessageId)));
   if (!message) return false;
-  const at = new Date(update.timestamp);
   await db
     .update(messages)
-    .set({
-      status: update.status,
-      ...(update.status === "sent" ? { sentAt: at } : {}),
-      ...(update.status === "delivered" ? { deliveredAt: at } : {}),
-      ...(update.status === "read" ? { readAt: at, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${at})` } : {}),
-      ...(update.status === "failed" ? { error: update.error ?? { message: "failed" } } : {}),
-    })
-    .where(and(eq(messages.id, message.id), sql`${RANK} < ${rankOf[update.status]}`));
+    .set(statusChanges(update))
+    .where(and(eq(messages.id, message.id), advances(update.status)));
   return true;
+}
+
+/** What a status changes on its message: the status and the time (or the error) it reports. */
+export function statusChanges(update: StatusUpdate) {
+  const at = new Date(update.timestamp);
+  return {
+    status: update.status,
+    ...(update.status === "sent" ? { sentAt: at } : {}),
+    ...(update.status === "delivered" ? { deliveredAt: at } : {}),
+    ...(update.status === "read" ? { readAt: at, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${at})` } : {}),
+    ...(update.status === "failed" ? { error: update.error ?? { message: "failed" } } : {}),
+  };
+}
+
+/** The message's status is behind `status` (statuses only move forward, see RANK). */
+export function advances(status: DeliveryStatus): SQL {
+  return sql`${RANK} < ${rankOf[status]}`;
 }
 
 /** Applies the status events that arrived before the provider id of this message was recorded. */
