@@ -35,7 +35,9 @@ import {
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
-async function run(url: string, bodies: () => { body: string; headers: Record<string, string> }) {
+type Bodies = () => { body: string; headers: Record<string, string> };
+
+async function run(url: string, bodies: Bodies) {
   const result = await autocannon({
     url,
     method: "POST",
@@ -77,6 +79,30 @@ function combine(runs: Result[]): Result {
 }
 
 /** Both Workers on one connection string: warm-up, then each workload on the baseline and the gateway. */
+/**
+ * Signed Meta webhooks to one channel: returning customers cycle through 200 numbers, new ones
+ * never repeat a number (counted from `firstFresh`, so two gateways on one database keep apart).
+ */
+function webhooksTo(channel: { phoneNumberId: string; appSecret: string; label: string; firstFresh: number }) {
+  let n = 0;
+  let fresh = 0;
+  return (returning: boolean): Bodies =>
+    () => {
+      n += 1;
+      const from = returning
+        ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
+        : `55219${String(((channel.firstFresh - 10_000_000 + fresh++) % 89_999_999) + 10_000_000).padStart(8, "0")}`;
+      return metaWebhook({
+        phoneNumberId: channel.phoneNumberId,
+        appSecret: channel.appSecret,
+        from,
+        id: `wamid.bench.${channel.label}.${Date.now()}.${n}`,
+        text: `mensagem ${n}`,
+        name: `Cliente ${n % 200}`,
+      });
+    };
+}
+
 /** BENCH_PREPARED=off: the gateway sends no named statements, to measure what they bring. */
 const preparedWanted = process.env.BENCH_PREPARED !== "off";
 
@@ -95,23 +121,7 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string, prep
 
     const { channelId, appSecret } = await benchOrganization(gateway, `Bench ${label}`, phoneNumberId);
 
-    let n = 0;
-    let fresh = 0;
-    // Returning customers cycle through 200 numbers; new conversations never repeat one.
-    const webhookFrom = (returning: boolean) => () => {
-      n += 1;
-      const from = returning
-        ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
-        : `55219${String(10_000_000 + (fresh++ % 89_999_999)).padStart(8, "0")}`;
-      return metaWebhook({
-        phoneNumberId,
-        appSecret,
-        from,
-        id: `wamid.bench.${label}.${Date.now()}.${n}`,
-        text: `mensagem ${n}`,
-        name: `Cliente ${n % 200}`,
-      });
-    };
+    const webhookFrom = webhooksTo({ phoneNumberId, appSecret, label, firstFresh: 10_000_000 });
 
     const returning = webhookFrom(true);
     const newcomers = webhookFrom(false);
@@ -130,7 +140,7 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string, prep
     };
     // Baseline, gateway, gateway, baseline: whatever drifts on the machine during the four runs
     // (another process, the database growing) weighs on both sides alike.
-    const abba = async (target: string, bodies: () => { body: string; headers: Record<string, string> }) => {
+    const abba = async (target: string, bodies: Bodies) => {
       const first = await run(`${baseline}/`, bodies);
       const gateway = [await cpuPerRequest(() => run(target, bodies)), await cpuPerRequest(() => run(target, bodies))];
       const second = await run(`${baseline}/`, bodies);
@@ -165,31 +175,15 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string, prep
 async function measureNamed(dbUrl: string) {
   const children: ChildProcess[] = [];
   try {
-    const sides: { url: string; next(returning: boolean): () => { body: string; headers: Record<string, string> } }[] =
-      [];
+    const sides: { url: string; next(returning: boolean): Bodies }[] = [];
     for (const [i, on] of [false, true].entries()) {
       const started = await startGateway(dbUrl, { DATABASE_PREPARED_STATEMENTS: on ? "on" : "off" });
       children.push(started.child);
       const phoneNumberId = `10020040${i}`;
       const { channelId, appSecret } = await benchOrganization(started.url, `Bench named ${on}`, phoneNumberId);
-      let n = 0;
-      let fresh = 0;
       sides.push({
         url: `${started.url}/webhooks/meta/${channelId}`,
-        next: (returning) => () => {
-          n += 1;
-          const from = returning
-            ? `55119${String(10_000_000 + (n % 200)).padStart(8, "0")}`
-            : `55219${String(20_000_000 + i * 30_000_000 + fresh++).padStart(8, "0")}`;
-          return metaWebhook({
-            phoneNumberId,
-            appSecret,
-            from,
-            id: `wamid.bench.named.${i}.${Date.now()}.${n}`,
-            text: `mensagem ${n}`,
-            name: `Cliente ${n % 200}`,
-          });
-        },
+        next: webhooksTo({ phoneNumberId, appSecret, label: `named.${i}`, firstFresh: 20_000_000 + i * 30_000_000 }),
       });
     }
     const [unnamed, named] = sides as [(typeof sides)[0], (typeof sides)[0]];

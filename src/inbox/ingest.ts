@@ -7,14 +7,14 @@ import { interactionEvents, messages, tickets, webhookEvents } from "@/db/schema
 import { dispatch } from "@/jobs/dispatch";
 import { enqueue, type NewJob } from "@/jobs/outbox";
 import { chatwootSyncJob, mirrorsToChatwoot } from "@/leads/chatwoot-mirror";
-import { applyStatus, type StatusUpdate } from "@/messages/statuses";
+import { applyStatus } from "@/messages/statuses";
 import { eventJob } from "@/notify/job";
 import type { Transaction } from "@/platform/db";
 import type { Services } from "@/platform/services";
 import { contactWithActiveTicket } from "./contacts";
 import { ingestIntoOpenTicket } from "./fast-path";
 import { openConversation } from "./new-conversation";
-import { deliveryOutcome, deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
+import { deliveryOutcome, deliveryRow, inboundMessageRow, interactionEventRow, statusUpdate } from "./rows";
 import { applyReceipt } from "./status-fast-path";
 import { ticketForInbound } from "./tickets";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
@@ -124,12 +124,7 @@ export async function ingest(
         pending.push(...(await ingestMessage(tx, channel, event, coverage, mirror)));
         result.messages += 1;
       } else {
-        const update: StatusUpdate = {
-          status: event.status,
-          timestamp: event.timestamp.toISOString(),
-          error: event.error,
-        };
-        if (await applyStatus(tx, channel.id, event.providerMessageId, update)) {
+        if (await applyStatus(tx, channel.id, event.providerMessageId, statusUpdate(event))) {
           await tx
             .update(interactionEvents)
             .set({ processedAt: new Date() })

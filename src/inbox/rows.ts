@@ -8,15 +8,18 @@ import type { interactionEvents, messages, WebhookEventStatus, webhookEvents } f
 import type { StatusUpdate } from "@/messages/statuses";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
 
+/** What a status event says of its message: the event's normalized form, and what applyStatus takes. */
+export function statusUpdate(event: StatusEvent): StatusUpdate {
+  return { status: event.status, timestamp: event.timestamp.toISOString(), error: event.error };
+}
+
 export function interactionEventRow(
   channel: IngestChannel,
   event: InboundMessageEvent | StatusEvent,
   raw: unknown,
 ): PgInsertValue<typeof interactionEvents> {
   const normalized: Record<string, unknown> =
-    event.kind === "status"
-      ? ({ status: event.status, timestamp: event.timestamp.toISOString(), error: event.error } satisfies StatusUpdate)
-      : { type: event.type, providerMessageId: event.providerMessageId };
+    event.kind === "status" ? statusUpdate(event) : { type: event.type, providerMessageId: event.providerMessageId };
   return {
     organizationId: channel.organizationId,
     channelId: channel.id,

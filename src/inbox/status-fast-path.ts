@@ -5,7 +5,7 @@ import { prepared } from "@/db/prepared";
 import { interactionEvents, messages, webhookEvents } from "@/db/schema";
 import { advances, statusChanges } from "@/messages/statuses";
 import type { Database } from "@/platform/db";
-import { deliveryRow, interactionEventRow } from "./rows";
+import { deliveryRow, interactionEventRow, statusUpdate } from "./rows";
 import type { Delivery, IngestChannel } from "./types";
 
 /**
@@ -22,12 +22,11 @@ export async function applyReceipt(
   raw: unknown,
   delivery: Delivery,
 ): Promise<"stored" | "duplicate"> {
-  const update = { status: event.status, timestamp: event.timestamp.toISOString(), error: event.error };
   const stored = sql`exists (select 1 from event)`;
   const status = db
     .update(messages)
-    .set(statusChanges(update))
-    .where(and(eq(messages.id, sql`(select id from target)`), sql`${stored}`, advances(event.status)));
+    .set(statusChanges(statusUpdate(event)))
+    .where(and(eq(messages.id, sql`(select id from target)`), stored, advances(event.status)));
   const { rows } = await db.execute<{ event_id: string | null }>(
     prepared(sql`
     with target as (

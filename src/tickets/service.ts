@@ -34,6 +34,7 @@ export async function getTicket(db: Executor, organizationId: string, id: string
 export async function presentTickets(db: Executor, rows: TicketRow[], pii: PiiView) {
   if (rows.length === 0) return [];
   const contactIds = [...new Set(rows.map((t) => t.contactId))];
+  const ticketIds = rows.map((t) => t.id);
   // The contacts and the tag names in one statement, one round trip for a page: a contact row has
   // no ticket_id, a tag row no contact_id; tags come by name, as the console shows them.
   const { rows: found } = await db.execute<{
@@ -47,10 +48,7 @@ export async function presentTickets(db: Executor, rows: TicketRow[], pii: PiiVi
     union all
     select null, null, ${tags.name}, ${ticketTags.ticketId}
     from ${ticketTags} join ${tags} on ${tags.id} = ${ticketTags.tagId}
-    where ${inArray(
-      ticketTags.ticketId,
-      rows.map((t) => t.id),
-    )}
+    where ${inArray(ticketTags.ticketId, ticketIds)}
     order by ticket_id nulls first, name`);
   const byId = new Map<string, { id: string; phone: string | null; name: string | null }>();
   const tagsOf = new Map<string, string[]>();

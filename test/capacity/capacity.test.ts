@@ -158,19 +158,16 @@ describe.runIf(inject("databaseKind") === "postgres").each(drivers)("named state
   async function world(mode: "on" | "off") {
     const env = { ...countedEnv(), DATABASE_PREPARED_STATEMENTS: mode };
     const w = await conversation({ env });
-    /** One signed inbound message, and the named Parse messages it put on the wire. */
-    const inbound = async (from: string, id = wamid()) => {
+    /** Posts a signed webhook; the named Parse messages it put on the wire. */
+    const namedBy = async (payload: unknown) => {
       const before = await wire();
-      const payload = metaMessagePayload(w.phoneNumberId, { type: "text", text: { body: "Oi" }, from, id });
       await ok(postMeta(w.channel.id, w.config.appSecret, payload, { env, driver }));
       return (await wire()).named - before.named;
     };
-    const receipt = async (providerMessageId: string) => {
-      const before = await wire();
-      const payload = metaStatusPayload(w.phoneNumberId, providerMessageId, "delivered");
-      await ok(postMeta(w.channel.id, w.config.appSecret, payload, { env, driver }));
-      return (await wire()).named - before.named;
-    };
+    const inbound = (from: string, id = wamid()) =>
+      namedBy(metaMessagePayload(w.phoneNumberId, { type: "text", text: { body: "Oi" }, from, id }));
+    const receipt = (providerMessageId: string) =>
+      namedBy(metaStatusPayload(w.phoneNumberId, providerMessageId, "delivered"));
     return { ...w, inbound, receipt };
   }
 
