@@ -141,9 +141,11 @@ export const dailySummary: CronTask = {
         organizationId: slaSettings.organizationId,
         time: slaSettings.dailySummaryTime,
         timeZone: slaSettings.dailySummaryTimezone,
-        lastDay: sql<
-          string | null
-        >`(select max(${slaDailySummaries.day}) from ${slaDailySummaries} where ${slaDailySummaries.organizationId} = ${slaSettings.organizationId})`,
+        // The outer column is spelled out: drizzle prints the columns of a one-table select
+        // unqualified, and an unqualified organization_id here would be the summary's own, making
+        // this the latest day of every organization (one organization's summary held back others').
+        lastDay: sql<string | null>`(select max(d.day) from ${slaDailySummaries} d
+          where d.organization_id = ${slaSettings}.organization_id)`,
       })
       .from(slaSettings)
       .where(isNotNull(slaSettings.dailySummaryTime));

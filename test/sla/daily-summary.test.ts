@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { slaEvents, type tickets } from "@/db/schema";
 import { withDb } from "../support/db";
 import { call } from "../support/http";
-import { eventsAt, notificationsOf, runScheduled, seedTicket, slackTexts, slaOrg } from "./support";
+import { eventsAt, notificationsOf, runScheduled, type SlaOrg, seedTicket, slackTexts, slaOrg } from "./support";
 
 const HOUR = 3600_000;
 // The organization's zone is the fixed offset where it is about 03:00 now, five hours before its
@@ -120,6 +120,34 @@ describe("daily summary", () => {
       breaches: { total: 1 },
       firstResponseMedianSeconds: null,
     });
+  });
+
+  it("sends each organization its own summary: another organization's later day does not hold it back", async () => {
+    // Two organizations in one zone, summaries due at 08:00 and at 20:00. The first's summary of a
+    // day is sent at 08:00; the second's of the same day must still go out at 20:00 (the latest
+    // summary day was once read across every organization, which held the second one back).
+    const orgs = [];
+    for (const time of ["08:00", "20:00"]) {
+      const org = await slaOrg({});
+      const set = await call("/api/sla/settings", {
+        method: "PUT",
+        token: org.tenant.token,
+        json: { businessHours: null, dailySummary: { time, timezone } },
+      });
+      expect(set.status, set.text).toBe(200);
+      orgs.push(org);
+    }
+    const [early, late] = orgs as [SlaOrg, SlaOrg];
+    const day = localMidnight(7);
+    const nextDay = hoursAfter(day, 24);
+    const summarized = hoursAfter(day, 12).toISOString().slice(0, 10);
+    const days = async (org: SlaOrg) => (await eventsAt(org.hooks.events)).map((e) => e.data.day);
+    await runScheduled({ at: hoursAfter(nextDay, 8.02) });
+    expect(await days(early)).toEqual([summarized]);
+    expect(await days(late)).toEqual([]);
+    await runScheduled({ at: hoursAfter(nextDay, 20.02) });
+    expect(await days(late)).toEqual([summarized]);
+    expect(await days(early)).toEqual([summarized]);
   });
 
   it("validates the settings and lets only admins change them", async () => {
