@@ -2,19 +2,15 @@ import { Pool as NeonPool, neonConfig } from "@neondatabase/serverless";
 import { NeonDatabase, NeonSession } from "drizzle-orm/neon-serverless";
 import { NodePgDatabase, NodePgSession } from "drizzle-orm/node-postgres";
 import { PgDialect } from "drizzle-orm/pg-core";
-import {
-  createTableRelationsHelpers,
-  type ExtractTablesWithRelations,
-  extractTablesRelationalConfig,
-} from "drizzle-orm/relations";
 import pg from "pg";
 import { useCompiler } from "@/db/compile-sql";
 import { statementName } from "@/db/prepared";
-import * as schema from "@/db/schema";
 import type { Env } from "./env";
 import type { Logger } from "./logger";
 
-export type Database = NodePgDatabase<typeof schema>;
+// Without the relational schema: nothing here uses db.query.<table>, and with it every database
+// and every transaction object builds a query builder per table (about 60) on each request.
+export type Database = NodePgDatabase;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** Anything that can run a query: the database or an open transaction. */
 export type Executor = Database | Transaction;
@@ -46,15 +42,10 @@ export function chooseDriver(env: Pick<Env, "DATABASE_URL" | "DATABASE_DRIVER">)
   return new URL(env.DATABASE_URL).hostname.endsWith(".neon.tech") ? "neon" : "pg";
 }
 
-// What drizzle() would build from the schema on every call (about a millisecond of CPU per request,
-// measured): the relational config and the dialect, whose casing cache then stays warm. Module
-// scope on purpose: both are pure functions of the schema, shared by every request of the isolate.
+// What drizzle() would build on every call: the dialect, whose casing cache then stays warm. Module
+// scope on purpose: it is a pure function of the configuration, shared by every request of the isolate.
 const dialect = new PgDialect({ casing: "snake_case" });
 useCompiler(dialect);
-const relational = (() => {
-  const { tables, tableNamesMap } = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
-  return { fullSchema: schema, schema: tables as ExtractTablesWithRelations<typeof schema>, tableNamesMap };
-})();
 
 type Socket = {
   write(data: Uint8Array | string, encoding?: BufferEncoding, callback?: (error?: unknown) => void): unknown;
@@ -159,13 +150,13 @@ export class DatabaseHandle {
       // The neon Pool is API-compatible with pg's; drizzle's two Pg databases share one query builder.
       database = new NeonDatabase(
         dialect,
-        new NeonSession(neonPool, dialect, relational),
-        relational,
+        new NeonSession(neonPool, dialect, undefined),
+        undefined,
       ) as unknown as Database;
     } else {
       const pgPool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 10_000 });
       pool = pgPool;
-      database = new NodePgDatabase(dialect, new NodePgSession(pgPool, dialect, relational), relational);
+      database = new NodePgDatabase(dialect, new NodePgSession(pgPool, dialect, undefined), undefined);
     }
     const named = namesStatements(env);
     const onError = (error: Error) => {
