@@ -22,6 +22,15 @@ describe("normalizePhone", () => {
   it.each(["", "abc", "123", "+99999"])("rejects %s", (input) => {
     expect(normalizePhone(input)).toBeNull();
   });
+
+  it("answers a repeated number the same, per default country (the answers are kept per isolate)", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(normalizePhone("(11) 98765-4321", "BR")).toBe("+5511987654321");
+      expect(normalizePhone("(11) 98765-4321", "US")).toBeNull();
+      expect(normalizePhone("(415) 555-2671", "US")).toBe("+14155552671");
+      expect(normalizePhone("abc")).toBeNull();
+    }
+  });
 });
 
 describe("senderPhone", () => {
