@@ -9,7 +9,7 @@ import type { Env } from "./env";
 import type { Logger } from "./logger";
 
 // Without the relational schema: nothing here uses db.query.<table>, and with it every database
-// and every transaction object builds a query builder per table (about 60) on each request.
+// and every transaction object builds a query builder per table (51) on each request.
 export type Database = NodePgDatabase;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** Anything that can run a query: the database or an open transaction. */
@@ -23,23 +23,25 @@ export type DatabaseDriver = "neon" | "pg";
  * connection of its own, a new backend or a pooler's TLS handshake and authentication, which
  * costs more than the round trip it saves (bench:scale: a ticket list 21 ms, 15 ms in turn).
  */
-export async function inTurn<S extends (() => unknown)[]>(
-  ...steps: S
-): Promise<{ [K in keyof S]: S[K] extends () => infer R ? Awaited<R> : never }> {
+export async function inTurn<S extends (() => unknown)[]>(...steps: S): Promise<Results<S>> {
   const results: unknown[] = [];
   for (const step of steps) results.push(await step());
-  return results as { [K in keyof S]: S[K] extends () => infer R ? Awaited<R> : never };
+  return results as Results<S>;
 }
+type Results<S extends (() => unknown)[]> = { [K in keyof S]: S[K] extends () => infer R ? Awaited<R> : never };
+
+/** Neon's hosts, where "auto" picks its driver and names statements. */
+const isNeonHost = (url: string) => new URL(url).hostname.endsWith(".neon.tech");
 
 /** Whether marked statements (src/db/prepared.ts) go as named statements on this database. */
 export function namesStatements(env: Pick<Env, "DATABASE_URL" | "DATABASE_PREPARED_STATEMENTS">): boolean {
   if (env.DATABASE_PREPARED_STATEMENTS !== "auto") return env.DATABASE_PREPARED_STATEMENTS === "on";
-  return new URL(env.DATABASE_URL).hostname.endsWith(".neon.tech");
+  return isNeonHost(env.DATABASE_URL);
 }
 
 export function chooseDriver(env: Pick<Env, "DATABASE_URL" | "DATABASE_DRIVER">): DatabaseDriver {
   if (env.DATABASE_DRIVER !== "auto") return env.DATABASE_DRIVER;
-  return new URL(env.DATABASE_URL).hostname.endsWith(".neon.tech") ? "neon" : "pg";
+  return isNeonHost(env.DATABASE_URL) ? "neon" : "pg";
 }
 
 // What drizzle() would build on every call: the dialect, whose casing cache then stays warm. Module
@@ -137,7 +139,8 @@ export class DatabaseHandle {
     const { env } = this;
     let pool: Pool;
     let database: Database;
-    if (this.driver === "neon") {
+    const driver = this.driver;
+    if (driver === "neon") {
       if (env.NEON_WS_PROXY) {
         const proxy = env.NEON_WS_PROXY;
         neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
@@ -169,7 +172,7 @@ export class DatabaseHandle {
     pool.on("connect", (client) => {
       client.on("error", onError);
       // The Neon driver's socket batches its writes itself (neonConfig.coalesceWrites).
-      if (this.driver === "pg" && client.connection?.stream) corkWrites(client.connection.stream);
+      if (driver === "pg" && client.connection?.stream) corkWrites(client.connection.stream);
       if (named) nameStatements(client);
     });
     this.pool = pool;

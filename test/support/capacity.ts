@@ -8,14 +8,13 @@ import { qstashEnv } from "./env";
 import { call } from "./http";
 import { type QStashMessage, qstashMessages } from "./provider";
 import { jobsOf } from "./scenario";
+import type { WireCounts } from "./wire-counter";
 
 /** One Worker invocation: the request itself, or a job's delivery (named by the job). */
 export type Step = { invocation: string; connections: number; roundTrips: number };
 
 /** Every invocation the request caused, in order; all but the first are QStash deliveries. */
 export type Cost = { steps: Step[]; qstashMessages: number };
-
-type WireCounts = { connections: number; roundTrips: number; statements: number; named: number };
 
 const JOBS_URL = "http://localhost:8787/jobs/";
 
