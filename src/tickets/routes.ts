@@ -8,8 +8,8 @@ import { protectedRoute } from "@/platform/auth";
 import { idParam, jsonBody, jsonContent } from "@/platform/openapi";
 import { decodeCursor, idCursor, pageQuery, pageSchema, toPage } from "@/platform/pagination";
 import { openTicket } from "./create";
-import { newTicket, ticketChanges, ticketDetailSchema, ticketSchema } from "./schemas";
-import { listTickets, presentTicketOf, presentTickets, ticketDetail, updateTicket } from "./service";
+import { newTicket, presentTicket, ticketChanges, ticketDetailSchema, ticketSchema } from "./schemas";
+import { listTickets, presentTicketOf, ticketDetail, updateTicket } from "./service";
 
 const list = protectedRoute({
   method: "get",
@@ -91,9 +91,9 @@ export function registerTicketRoutes(app: App) {
       rows,
       limit,
       (t) => ({ id: t.id }),
-      (t) => t,
+      (t) => presentTicket(t, { id: t.contactId, phone: t.contactPhone, name: t.contactName }, t.tagNames, pii),
     );
-    return c.json({ data: await presentTickets(db, page.data, pii), nextCursor: page.nextCursor }, 200);
+    return c.json(page, 200);
   });
 
   app.openapi(get, async (c) => {
