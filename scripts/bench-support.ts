@@ -4,7 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { migrateDatabase } from "./migrate.ts";
@@ -210,8 +210,15 @@ export async function startPooler(): Promise<{
   version: string;
   stop(): Promise<void>;
 } | null> {
-  // PGBOUNCER: another build (say Debian 13's 1.24, which tracks prepared statements; Debian 12 ships 1.18).
-  const binary = [process.env.PGBOUNCER ?? "", "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find(
+  // PGBOUNCER: another build. Without it, Debian 13's 1.24 where scripts/pgbouncer-debian13.sh
+  // left it (it keeps named statements, as Neon's pooler does; Debian 12 ships 1.18), then the system's.
+  const cached = path.join(
+    process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"),
+    "switchboard",
+    "pgbouncer-debian13",
+    "pgbouncer",
+  );
+  const binary = [process.env.PGBOUNCER ?? "", cached, "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find(
     (file) => file && existsSync(file),
   );
   if (!binary) return null;

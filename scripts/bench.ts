@@ -287,7 +287,9 @@ try {
         await measureNamed(pooler.url(dbUrl)),
       );
     } else {
-      console.log(`\n(${pooler.version} does not keep named statements: PGBOUNCER=<1.21 or later> compares them)`);
+      console.log(
+        `\n(${pooler.version} does not keep named statements, which Neon's pooler does: bash scripts/pgbouncer-debian13.sh fetches 1.24 once, and the next run takes it)`,
+      );
     }
   } else {
     console.log("\n(pgbouncer is not installed: the pooled figures are left out; apt-get install pgbouncer)");
