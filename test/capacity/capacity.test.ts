@@ -128,6 +128,20 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
     }
   });
 
+  it("a page of tickets comes with its contacts and tags in the list's own statement", async () => {
+    const w = await world();
+    const roundTrips = async (path: string) => {
+      const spent = await cost(w.organizationId, driver, path, () =>
+        ok(call(path, { env: w.env, driver, token: w.tenant.token })),
+      );
+      return spent.steps.map(({ roundTrips }) => roundTrips);
+    };
+    // The caller, the organization's masking setting, then the page (a search adds its
+    // transaction: begin, the planner's costs, commit). A page with rows used to add a statement.
+    expect(await roundTrips("/api/tickets")).toEqual([3]);
+    expect(await roundTrips("/api/tickets?q=pedido")).toEqual([6]);
+  });
+
   it("a delivery receipt for a reply: the status webhook alone", async () => {
     const w = await world();
     let messageId = "";
