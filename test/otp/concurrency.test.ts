@@ -5,27 +5,10 @@ import { describe, expect, it } from "vitest";
 import { otpSendWindows } from "@/db/schema";
 import { withDb } from "../support/db";
 import { call } from "../support/http";
+import { inFlight } from "../support/in-flight";
 import { challengeRow, challengesOf, otpAudit, PHONE, smsTenant, wrong } from "./support";
 
 const count = <T>(items: T[], predicate: (item: T) => boolean) => items.filter(predicate).length;
-
-/**
- * Runs every task with at most `limit` in flight at once. Each request holds a connection, and
- * PostgreSQL 15's max_connections (100) is shared by every test running on the server: 100 at
- * once would fail on "too many clients" rather than on anything this slice does.
- */
-async function inFlight<T>(limit: number, tasks: (() => Promise<T>)[]): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await (tasks[i] as () => Promise<T>)();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
 
 describe("one-time codes under concurrency", () => {
   it("counts 100 simultaneous wrong guesses (50 in flight) exactly up to the maximum, locks once, then refuses the right code", async () => {
