@@ -119,6 +119,10 @@ export async function listMessages(
     .limit(page.limit + 1);
 }
 
+/** A ticket's tag names, sorted, as the console shows them (a list's page reads them with its tickets). */
+const tagNamesOfTicket = sql<string[]>`array(select ${tags.name} from ${ticketTags}
+  join ${tags} on ${tags.id} = ${ticketTags.tagId} where ${ticketTags.ticketId} = ${tickets.id} order by ${tags.name})`;
+
 export type TicketFilters = {
   status?: TicketStatus[];
   queueId?: string;
@@ -163,10 +167,7 @@ export async function listTickets(
         ...getTableColumns(tickets),
         contactPhone: contacts.phone,
         contactName: contacts.name,
-        tagNames: sql<
-          string[]
-        >`array(select ${tags.name} from ${ticketTags} join ${tags} on ${tags.id} = ${ticketTags.tagId}
-          where ${ticketTags.ticketId} = ${tickets.id} order by ${tags.name})`,
+        tagNames: tagNamesOfTicket,
       })
       .from(tickets)
       .leftJoin(contacts, eq(contacts.id, tickets.contactId))
