@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { readInsights } from "@/ai/insights/store";
 import {
   contacts,
@@ -30,48 +30,16 @@ export async function getTicket(db: Executor, organizationId: string, id: string
   return ticket;
 }
 
-/** Tickets with their contact (phone as `pii` shows it) and tag names, in the order given. */
-export async function presentTickets(db: Executor, rows: TicketRow[], pii: PiiView) {
-  if (rows.length === 0) return [];
-  const contactIds = [...new Set(rows.map((t) => t.contactId))];
-  const ticketIds = rows.map((t) => t.id);
-  // The contacts and the tag names in one statement, one round trip for a page: a contact row has
-  // no ticket_id, a tag row no contact_id; tags come by name, as the console shows them.
-  const { rows: found } = await db.execute<{
-    contact_id: string | null;
-    phone: string | null;
-    name: string | null;
-    ticket_id: string | null;
-  }>(sql`
-    select ${contacts.id} as contact_id, ${contacts.phone} as phone, ${contacts.name} as name, null::uuid as ticket_id
-    from ${contacts} where ${inArray(contacts.id, contactIds)}
-    union all
-    select null, null, ${tags.name}, ${ticketTags.ticketId}
-    from ${ticketTags} join ${tags} on ${tags.id} = ${ticketTags.tagId}
-    where ${inArray(ticketTags.ticketId, ticketIds)}
-    order by ticket_id nulls first, name`);
-  const byId = new Map<string, { id: string; phone: string | null; name: string | null }>();
-  const tagsOf = new Map<string, string[]>();
-  for (const row of found) {
-    if (row.contact_id) byId.set(row.contact_id, { id: row.contact_id, phone: row.phone, name: row.name });
-    else if (row.ticket_id && row.name !== null) {
-      tagsOf.set(row.ticket_id, [...(tagsOf.get(row.ticket_id) ?? []), row.name]);
-    }
-  }
-  return rows.map((t) =>
-    presentTicket(
-      t,
-      byId.get(t.contactId) ?? { id: t.contactId, phone: null, name: null },
-      tagsOf.get(t.id) ?? [],
-      pii,
-    ),
-  );
-}
-
+/** A ticket with its contact (phone as `pii` shows it) and tag names, read in one statement. */
 export async function presentTicketOf(db: Executor, ticket: TicketRow, pii: PiiView) {
-  const [presented] = await presentTickets(db, [ticket], pii);
-  if (!presented) throw new ApiError("NOT_FOUND", "No such ticket in this organization.");
-  return presented;
+  // One row whether or not the contact is still there.
+  const {
+    rows: [found],
+  } = await db.execute<{ phone: string | null; name: string | null; tags: string[] }>(sql`
+    select ${contacts.phone} as phone, ${contacts.name} as name, ${tagNamesOf(ticket.id)} as tags
+    from (select 1) as one left join ${contacts} on ${contacts.id} = ${ticket.contactId}`);
+  const contact = { id: ticket.contactId, phone: found?.phone ?? null, name: found?.name ?? null };
+  return presentTicket(ticket, contact, found?.tags ?? [], pii);
 }
 
 /** A ticket with its contact, its last twenty messages, its whole history and its SLA; `viewOf` says how PII shows. */
@@ -119,9 +87,11 @@ export async function listMessages(
     .limit(page.limit + 1);
 }
 
-/** A ticket's tag names, sorted, as the console shows them (a list's page reads them with its tickets). */
-const tagNamesOfTicket = sql<string[]>`array(select ${tags.name} from ${ticketTags}
-  join ${tags} on ${tags.id} = ${ticketTags.tagId} where ${ticketTags.ticketId} = ${tickets.id} order by ${tags.name})`;
+/** A ticket's tag names, sorted, as the console shows them: a list's page and a single ticket alike. */
+function tagNamesOf(ticketId: SQLWrapper | string) {
+  return sql<string[]>`array(select ${tags.name} from ${ticketTags}
+    join ${tags} on ${tags.id} = ${ticketTags.tagId} where ${ticketTags.ticketId} = ${ticketId} order by ${tags.name})`;
+}
 
 export type TicketFilters = {
   status?: TicketStatus[];
@@ -167,7 +137,7 @@ export async function listTickets(
         ...getTableColumns(tickets),
         contactPhone: contacts.phone,
         contactName: contacts.name,
-        tagNames: tagNamesOfTicket,
+        tagNames: tagNamesOf(tickets.id),
       })
       .from(tickets)
       .leftJoin(contacts, eq(contacts.id, tickets.contactId))
