@@ -85,6 +85,8 @@ async function freshDatabase(serverUrl: string): Promise<TestDatabase> {
     url: url.toString(),
     kind: "postgres",
     async close() {
+      // TEST_KEEP_DATABASE=1 leaves the run's rows to look at afterwards (what jobs a run left behind, say).
+      if (process.env.TEST_KEEP_DATABASE) return console.log(`test database kept: ${name}`);
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);

@@ -12,6 +12,7 @@ import type { Database } from "@/platform/db";
 import { parseEnv } from "@/platform/env";
 import { withDb } from "./db";
 import { type Driver, testEnv } from "./env";
+import { trackOrganization } from "./leftover-jobs";
 
 export type Tenant = {
   organizationId: string;
@@ -84,6 +85,7 @@ export async function seedTenant(driver: Driver = "pg"): Promise<Tenant> {
     ]);
     return admin.userId;
   }, driver);
+  trackOrganization(organizationId);
   const token = await signIn({ id: userId, organizationId, role: "admin" });
   return { organizationId, userId, email, token, apiKey };
 }
