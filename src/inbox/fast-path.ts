@@ -42,7 +42,10 @@ export async function ingestIntoOpenTicket(
       from ${contacts} c join ${tickets} t on t.contact_id = c.id
       where c.organization_id = ${channel.organizationId} and c.phone = ${event.from.phone} and c.merged_into_id is null
         and t.channel_id = ${channel.id} and t.status = 'open'
-      for update of t
+      -- The contact before the ticket (rows are locked in this list's order), as the other ingest
+      -- paths take them: locking the ticket first and the contact by its update below deadlocked
+      -- with a concurrent message of the same customer on the transactional path.
+      for update of c, t
     ),
     event as (
       ${insertSelect(interactionEvents, interactionEventRow(channel, event, raw), opened)}

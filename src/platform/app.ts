@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createServices } from "./context";
-import { isUniqueViolation } from "./db-errors";
+import { isDatabaseError, isUniqueViolation } from "./db-errors";
 import type { Bindings } from "./env";
 import { EnvError } from "./env";
 import { ApiError, type ErrorCode, problemResponse } from "./errors";
@@ -93,6 +93,15 @@ export function handleError(error: Error, c: AppContext): Response {
   if (error instanceof EnvError) {
     log.error("invalid environment", { issues: error.issues });
     return problemResponse("MISCONFIGURED", "The server is missing required configuration.", { requestId });
+  }
+  if (isDatabaseError(error, "40P01") || isDatabaseError(error, "40001")) {
+    // PostgreSQL aborted this request's transaction to let a concurrent one through: nothing of it
+    // was stored, and the same request again succeeds. 503 tells providers and clients to retry.
+    log.warn("transaction aborted by a concurrent one (deadlock or serialization); answered 503", { error });
+    return problemResponse("UNAVAILABLE", "A concurrent change got in the way; retry the request.", {
+      requestId,
+      retryAfter: 1,
+    });
   }
   if (isUniqueViolation(error)) {
     log.warn("unique violation", { error });

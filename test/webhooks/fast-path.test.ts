@@ -1,7 +1,7 @@
 // The single-statement path for messages on open tickets must store exactly what the
 // transactional path stores.
-import { and, eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { and, eq, sql } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
 import { contacts, interactionEvents, messages, tickets } from "@/db/schema";
 import { withDb } from "../support/db";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
@@ -77,4 +77,50 @@ describe("inbound message on an open ticket", () => {
     const [t] = await withDb((db) => db.select().from(tickets).where(eq(tickets.id, ticket.id)));
     expect(t?.unreadCount).toBe(2);
   });
+
+  // Locks are sessions' business: PGlite serves every connection from one session, so only a server shows this.
+  it.runIf(inject("databaseKind") === "postgres")(
+    "takes the contact's lock before the ticket's, as the transactional path does (no deadlock)",
+    async () => {
+      const { channel, config, phoneNumberId, ticket } = await conversation();
+      const [row] = await withDb((db) => db.select().from(tickets).where(eq(tickets.id, ticket.id)));
+      const contactId = row?.contactId as string;
+      // A transaction holding the contact, as the transactional path's upsert does, then reaching
+      // for the ticket while the webhook's statement waits. Locking the ticket first, that
+      // statement held it while it waited for the contact: PostgreSQL found the cycle after its
+      // deadlock_timeout (1 s) and aborted one side, the webhook's 500 in a CI run.
+      const other = withDb((db) =>
+        db.transaction(async (tx) => {
+          await tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, contactId)).for("update");
+          const posted = postMeta(
+            channel.id,
+            config.appSecret,
+            metaMessagePayload(phoneNumberId, { id: wamid(), type: "text", text: { body: "ainda aí?" } }),
+          );
+          await waitForLockWaiter();
+          await tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, ticket.id)).for("update");
+          // Wrapped, so the transaction commits without waiting for the webhook that waits for it.
+          return { posted };
+        }),
+      );
+      const res = await (await other).posted;
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ messages: 1 });
+      const [t] = await withDb((db) => db.select().from(tickets).where(eq(tickets.id, ticket.id)));
+      expect(t?.unreadCount).toBe(2);
+    },
+  );
 });
+
+/** Until some statement of this database waits on a row lock (the webhook's, blocked by the test). */
+async function waitForLockWaiter() {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await withDb((db) =>
+      db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and query like '%open_ticket%'`),
+    );
+    if ((rows[0]?.n ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("the webhook's statement never waited for the contact's lock");
+}
