@@ -24,12 +24,6 @@ const ticketOf = (organizationId: string, phone: string) =>
     return row;
   });
 
-/** The contact of a ticket. */
-const ticketContact = (ticketId: string) =>
-  withDb(
-    async (db) => (await db.select({ id: tickets.contactId }).from(tickets).where(eq(tickets.id, ticketId)))[0]?.id,
-  );
-
 async function ok(response: Promise<{ status: number; text: string; body: unknown }>, status = 200) {
   const res = await response;
   expect(res.status, res.text).toBe(status);
@@ -61,7 +55,10 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
         }),
         202,
       );
-    return { ...w, env, organizationId, inbound, reply };
+    /** What one GET of the API costs. */
+    const read = (path: string) =>
+      cost(organizationId, driver, path, () => ok(call(path, { env, driver, token: w.tenant.token })));
+    return { ...w, env, organizationId, inbound, reply, read };
   }
 
   it("an inbound message that opens a conversation: the webhook, then the assignment job", async () => {
@@ -112,17 +109,13 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
 
   it("reads a console makes often: one connection each, however many queries", async () => {
     const w = await world();
-    const read = async (path: string) => {
-      const spent = await cost(w.organizationId, driver, path, () =>
-        ok(call(path, { env: w.env, driver, token: w.tenant.token })),
-      );
-      return spent.steps.map(({ invocation, connections }) => ({ invocation, connections }));
-    };
+    const read = async (path: string) =>
+      (await w.read(path)).steps.map(({ invocation, connections }) => ({ invocation, connections }));
     for (const path of [
       "/api/tickets",
       `/api/tickets/${w.ticket.id}`,
       "/api/interactions",
-      `/api/contacts/${(await ticketContact(w.ticket.id)) ?? ""}/timeline`,
+      `/api/contacts/${w.ticket.contact.id}/timeline`,
     ]) {
       expect(await read(path)).toEqual([{ invocation: path, connections: 1 }]);
     }
@@ -130,12 +123,7 @@ describe.each(drivers)("capacity (%s driver)", (driver) => {
 
   it("a page of tickets comes with its contacts and tags in the list's own statement", async () => {
     const w = await world();
-    const roundTrips = async (path: string) => {
-      const spent = await cost(w.organizationId, driver, path, () =>
-        ok(call(path, { env: w.env, driver, token: w.tenant.token })),
-      );
-      return spent.steps.map(({ roundTrips }) => roundTrips);
-    };
+    const roundTrips = async (path: string) => (await w.read(path)).steps.map(({ roundTrips }) => roundTrips);
     // The caller, the organization's masking setting, then the page (a search adds its
     // transaction: begin, the planner's costs, commit). A page with rows used to add a statement.
     expect(await roundTrips("/api/tickets")).toEqual([3]);

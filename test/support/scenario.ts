@@ -20,7 +20,7 @@ export async function conversation(options: { env?: Record<string, unknown>; fro
   );
   if (inbound.status !== 200) throw new Error(`inbound failed: ${inbound.status} ${inbound.text}`);
   const list = await call(`/api/tickets?channelId=${channel.id}`, { token: tenant.token });
-  const ticket = list.body.data[0] as { id: string; number: number };
+  const ticket = list.body.data[0] as { id: string; number: number; contact: { id: string } };
   return { tenant, channel, config, phoneNumberId, ticket, graphPrefix: `/meta/v21.0/${phoneNumberId}/` };
 }
 

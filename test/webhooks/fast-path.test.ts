@@ -83,8 +83,7 @@ describe("inbound message on an open ticket", () => {
     "takes the contact's lock before the ticket's, as the transactional path does (no deadlock)",
     async () => {
       const { channel, config, phoneNumberId, ticket } = await conversation();
-      const [row] = await withDb((db) => db.select().from(tickets).where(eq(tickets.id, ticket.id)));
-      const contactId = row?.contactId as string;
+      const contactId = ticket.contact.id;
       // A transaction holding the contact, as the transactional path's upsert does, then reaching
       // for the ticket while the webhook's statement waits. Locking the ticket first, that
       // statement held it while it waited for the contact: PostgreSQL found the cycle after its
