@@ -74,8 +74,13 @@ export async function openConversation(
     }>(
       prepared(sql`
       with blocked as (
-        select 1 from ${contacts} c join ${tickets} t on t.contact_id = c.id
-        where c.organization_id = ${channel.organizationId} and c.phone = ${phone} and c.merged_into_id is null
+        -- The known contact's id as a scalar, not a join: an index lookup of its tickets whatever
+        -- the statistics (joined, an unanalyzed table's plan scanned the channel's open tickets).
+        select 1 from ${tickets} t
+        where t.contact_id = (
+            select c.id from ${contacts} c
+            where c.organization_id = ${channel.organizationId} and c.phone = ${phone} and c.merged_into_id is null
+          )
           and t.channel_id = ${channel.id} and (t.status in ('open', 'pending') ${reopenable})
         union all
         select 1 from ${interactionEvents}
