@@ -9,7 +9,8 @@
 // Both pairs of Workers run twice: with direct connections (a new PostgreSQL backend per request)
 // and through PgBouncer in transaction mode, the way production's pooled connection string runs
 // (skipped where pgbouncer is not installed).
-// Each workload runs baseline, gateway, gateway, baseline (10 s each, BENCH_SECONDS).
+// Each workload runs baseline, gateway, gateway, baseline (10 s each, BENCH_SECONDS), BENCH_ROUNDS
+// times (default 1; more rounds give each round's ratio and their median, for a noisy machine).
 // Printed: requests/s, p50/p99 latency, and the gateway/baseline ratios.
 // The gateway names its webhook statements (src/db/prepared.ts) on direct connections and through
 // a PgBouncer that keeps them (1.21+; PGBOUNCER=<binary>, see scripts/pgbouncer-debian13.sh); there
@@ -34,6 +35,7 @@ import {
 
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const rounds = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 1)));
 
 type Bodies = () => { body: string; headers: Record<string, string> };
 
@@ -78,7 +80,6 @@ function combine(runs: Result[]): Result {
   };
 }
 
-/** Both Workers on one connection string: warm-up, then each workload on the baseline and the gateway. */
 /**
  * Signed Meta webhooks to one channel: returning customers cycle through 200 numbers, new ones
  * never repeat a number (counted from `firstFresh`, so two gateways on one database keep apart).
@@ -106,6 +107,13 @@ function webhooksTo(channel: { phoneNumberId: string; appSecret: string; label: 
 /** BENCH_PREPARED=off: the gateway sends no named statements, to measure what they bring. */
 const preparedWanted = process.env.BENCH_PREPARED !== "off";
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Both Workers on one connection string: warm-up, then each workload on the baseline and the gateway. */
 async function measure(dbUrl: string, label: string, phoneNumberId: string, prepared: boolean) {
   const children: ChildProcess[] = [];
   try {
@@ -144,11 +152,18 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string, prep
       const first = await run(`${baseline}/`, bodies);
       const gateway = [await cpuPerRequest(() => run(target, bodies)), await cpuPerRequest(() => run(target, bodies))];
       const second = await run(`${baseline}/`, bodies);
-      return { base: combine([first, second]), gateway: combine(gateway), rounds: [first, ...gateway, second] };
+      return { base: [first, second], gateway, runs: [first, ...gateway, second] };
     };
-    const ret = await abba(webhookUrl, returning);
-    const opening = await abba(webhookUrl, newcomers);
-    const [base, ingest, baseNew, ingestNew] = [ret.base, ret.gateway, opening.base, opening.gateway];
+    // Each round is both workloads' ABBA; the ratio over all rounds is of their summed runs.
+    const ret: Awaited<ReturnType<typeof abba>>[] = [];
+    const opening: Awaited<ReturnType<typeof abba>>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      ret.push(await abba(webhookUrl, returning));
+      opening.push(await abba(webhookUrl, newcomers));
+    }
+    const [base, ingest] = [combine(ret.flatMap((r) => r.base)), combine(ret.flatMap((r) => r.gateway))];
+    const [baseNew, ingestNew] = [combine(opening.flatMap((r) => r.base)), combine(opening.flatMap((r) => r.gateway))];
+    const ratios = (abbas: typeof ret) => abbas.map((r) => combine(r.gateway).rps / combine(r.base).rps);
     // The floor under both: a request that opens a connection and runs one query.
     const health = await cpuPerRequest(async () => {
       const result = await autocannon({ url: `${gateway}/api/health`, connections, duration: Math.min(duration, 5) });
@@ -160,7 +175,15 @@ async function measure(dbUrl: string, label: string, phoneNumberId: string, prep
         failures: 0,
       };
     });
-    return { base, ingest, baseNew, ingestNew, health, rounds: { returning: ret.rounds, fresh: opening.rounds } };
+    return {
+      base,
+      ingest,
+      baseNew,
+      ingestNew,
+      health,
+      runs: { returning: ret.flatMap((r) => r.runs), fresh: opening.flatMap((r) => r.runs) },
+      ratios: { returning: ratios(ret), fresh: ratios(opening) },
+    };
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 1000));
@@ -190,10 +213,10 @@ async function measureNamed(dbUrl: string) {
     for (const side of sides) await run(side.url, side.next(true)); // warm up, open the 200 tickets
     const abba = async (returning: boolean) => {
       const [a, b] = [unnamed.next(returning), named.next(returning)];
-      const rounds = [await run(unnamed.url, a), await run(named.url, b), await run(named.url, b)];
-      rounds.push(await run(unnamed.url, a));
-      const [first, n1, n2, last] = rounds as [Result, Result, Result, Result];
-      return { unnamed: combine([first, last]), named: combine([n1, n2]), rounds };
+      const runs = [await run(unnamed.url, a), await run(named.url, b), await run(named.url, b)];
+      runs.push(await run(unnamed.url, a));
+      const [first, n1, n2, last] = runs as [Result, Result, Result, Result];
+      return { unnamed: combine([first, last]), named: combine([n1, n2]), runs };
     };
     return { returning: await abba(true), fresh: await abba(false) };
   } finally {
@@ -208,7 +231,7 @@ function reportNamed(label: string, m: Awaited<ReturnType<typeof measureNamed>>)
     ["returning customers", m.returning],
     ["new conversations", m.fresh],
   ] as const) {
-    const rps = r.rounds.map((x) => x.rps.toFixed(0)).join(", ");
+    const rps = r.runs.map((x) => x.rps.toFixed(0)).join(", ");
     console.log(
       `  ${name.padEnd(20)} unnamed ${r.unnamed.rps.toFixed(0).padStart(4)} req/s, named ${r.named.rps.toFixed(0).padStart(4)} req/s: ` +
         `${(r.named.rps / r.unnamed.rps).toFixed(2)} throughput, ${(r.named.p99 / Math.max(1, r.unnamed.p99)).toFixed(2)} p99 (runs ${rps}; ${r.unnamed.failures + r.named.failures} failed)`,
@@ -231,10 +254,15 @@ function report(label: string, m: Awaited<ReturnType<typeof measure>>) {
   console.log(`  baseline (insert raw body)   ${fmt(m.baseNew)}`);
   console.log(`  gateway (Meta webhook)       ${fmt(m.ingestNew)}${cpu(m.ingestNew)}`);
   console.log(`  ratio gateway/baseline       ${ratio(m.ingestNew, m.baseNew)}`);
-  const rounds = (runs: Result[]) => runs.map((r) => r.rps.toFixed(0)).join(", ");
+  const list = (runs: Result[]) => runs.map((r) => r.rps.toFixed(0)).join(", ");
   console.log(
-    `  (requests/s of each run, baseline, gateway, gateway, baseline: returning ${rounds(m.rounds.returning)}; new ${rounds(m.rounds.fresh)})`,
+    `  (requests/s of each run, baseline, gateway, gateway, baseline: returning ${list(m.runs.returning)}; new ${list(m.runs.fresh)})`,
   );
+  if (rounds > 1) {
+    const each = (values: number[]) =>
+      `${values.map((v) => v.toFixed(2)).join(", ")} (median ${median(values).toFixed(2)})`;
+    console.log(`  throughput ratio of each round: returning ${each(m.ratios.returning)}; new ${each(m.ratios.fresh)}`);
+  }
   if (m.health.cpuMs != null) {
     console.log(
       `CPU floor: GET /api/health (one connection, one query) ${m.health.cpuMs.toFixed(2)} ms each (workerd)`,
