@@ -134,8 +134,8 @@ describe.each(drivers)("drill: database connection dropped during a webhook (%s 
       const before = await stored(tenant.organizationId, channel.id);
       const id = wamid();
       const body = JSON.stringify(metaMessagePayload(phoneNumberId, { type: "text", text: { body: "segunda" }, id }));
-      // Only the one-statement path opens with this CTE; the channel id scopes it to this test.
-      const fault = await armDatabaseFault({ match: ["with open_ticket as", channel.id], cut });
+      // Only the one-statement path has this CTE; the channel id scopes it to this test.
+      const fault = await armDatabaseFault({ match: ["open_ticket as (", channel.id], cut });
       const send = () => postMeta(channel.id, config.appSecret, body, { env, driver });
       const scope = { organizationId: tenant.organizationId, channelId: channel.id, providerMessageId: id };
 
