@@ -35,6 +35,23 @@ export function secretsOf(fn: string): string[] {
 
 const known = new Set([...REQUIRED, ...PUBLISHES_JOBS, ...VERIFIES_JOBS, ...RATE_LIMITS, ...AI, ...OTP]);
 
+/**
+ * A Neon endpoint's own host (ep-<name>.<region>.aws.neon.tech) rather than its pooler's
+ * (ep-<name>-pooler...). The functions connect once per invocation, so only the pooler gives them
+ * a warm server connection; migrations, which need a session, take the direct one.
+ */
+export function isNeonDirectHost(url: string | undefined): boolean {
+  if (!url) return false;
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  const endpoint = host.split(".")[0] ?? "";
+  return host.endsWith(".neon.tech") && endpoint.startsWith("ep-") && !endpoint.endsWith("-pooler");
+}
+
 /** Problems with the file's values, and warnings about production defaults they leave in place. */
 export function reviewSecrets(values: Record<string, string>): { errors: string[]; warnings: string[] } {
   const errors = Object.keys(values)
@@ -45,6 +62,11 @@ export function reviewSecrets(values: Record<string, string>): { errors: string[
   const warnings: string[] = [];
   if (!values.UPSTASH_REDIS_REST_URL || !values.UPSTASH_REDIS_REST_TOKEN) {
     warnings.push("no UPSTASH_REDIS_REST_URL/TOKEN: rate limits will be per-isolate, which is no limit at all");
+  }
+  if (isNeonDirectHost(values.DATABASE_URL)) {
+    warnings.push(
+      "DATABASE_URL is Neon's direct host: every invocation would start a PostgreSQL backend of its own (max_connections at most, each paying about ten times the database CPU of a warm one); use the -pooler host (README, Deployment)",
+    );
   }
   if (!values.OTP_PEPPER) {
     warnings.push("no OTP_PEPPER: POST /api/otp and /api/otp/verify will answer 500 (misconfigured)");

@@ -2,10 +2,10 @@
 // would deploy a broken or surprising configuration.
 import { describe, expect, it } from "vitest";
 import { deployTargets } from "../../scripts/deploy-config";
-import { reviewSecrets, secretsOf } from "../../scripts/secrets-put";
+import { isNeonDirectHost, reviewSecrets, secretsOf } from "../../scripts/secrets-put";
 
 const valid = {
-  DATABASE_URL: "postgres://user:pass@ep-x.us-east-2.aws.neon.tech/db?sslmode=require",
+  DATABASE_URL: "postgres://user:pass@ep-x-pooler.us-east-2.aws.neon.tech/db?sslmode=require",
   ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=",
   JWT_SECRET: "test-only-jwt-secret-at-least-32-characters-long",
   QSTASH_TOKEN: "qstash-token",
@@ -51,6 +51,20 @@ describe("secrets per function", () => {
 
   it("accepts a complete file without a warning", () => {
     expect(reviewSecrets(valid)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("warns when the functions would reach Neon by its direct host instead of its pooler", () => {
+    const direct = "postgres://user:pass@ep-x.us-east-2.aws.neon.tech/db?sslmode=require";
+    expect(reviewSecrets({ ...valid, DATABASE_URL: direct })).toEqual({
+      errors: [],
+      warnings: [expect.stringMatching(/^DATABASE_URL is Neon's direct host: .* use the -pooler host/)],
+    });
+    expect(isNeonDirectHost(direct)).toBe(true);
+    expect(isNeonDirectHost(valid.DATABASE_URL)).toBe(false);
+    // Not Neon, or not an endpoint's host: nothing to say.
+    expect(isNeonDirectHost("postgres://postgres@127.0.0.1:5432/test")).toBe(false);
+    expect(isNeonDirectHost("postgres://u:p@db.example.com/app")).toBe(false);
+    expect(isNeonDirectHost("not a url")).toBe(false);
   });
 
   it("refuses a typo, a short key and QStash without its signing keys", () => {
