@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import type { InboundMessageEvent } from "@/channels/types";
 import { insertSelect } from "@/db/insert-select";
 import { prepared } from "@/db/prepared";
-import { contacts, interactionEvents, messages, tickets, webhookEvents } from "@/db/schema";
+import { contacts, messages, tickets, webhookEvents } from "@/db/schema";
 import type { Database } from "@/platform/db";
-import { deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
+import { deliveryRow, eventInsert, inboundMessageRow, interactionEventRow } from "./rows";
 import type { Delivery, IngestChannel } from "./types";
 
 export type FastPathResult = "stored" | "duplicate" | "not-applicable";
@@ -68,9 +68,7 @@ export function openTicketStatement(
       for update
     ),
     event as (
-      ${insertSelect(interactionEvents, interactionEventRow(channel, event, raw), opened)}
-      on conflict (provider, idempotency_key) do nothing
-      returning id
+      ${eventInsert(interactionEventRow(channel, event, raw), opened)}
     ),
     message as (
       ${insertSelect(

@@ -10,10 +10,10 @@ import { contacts, interactionEvents, messages, outbox, ticketHistory, tickets, 
 import { type DispatchableJob, outboxValues } from "@/jobs/outbox";
 import type { Database } from "@/platform/db";
 import { isDatabaseError } from "@/platform/db-errors";
-import { cachedPolicy } from "@/sla/policy";
+import { cachedPolicy, type SlaPolicy } from "@/sla/policy";
 import { newTicketValues } from "@/tickets/create";
 import { historyRow } from "@/tickets/history";
-import { deliveryRow, inboundMessageRow, interactionEventRow } from "./rows";
+import { deliveryRow, eventInsert, inboundMessageRow, interactionEventRow } from "./rows";
 import type { Delivery, IngestChannel } from "./types";
 
 export type NewConversation = { kind: "stored"; jobs: DispatchableJob[] } | { kind: "not-applicable" };
@@ -40,8 +40,34 @@ export async function openConversation(
   delivery: Delivery,
   ignored: number,
 ): Promise<NewConversation> {
-  const phone = event.from.phone;
-  if (!phone || channel.notify || delivery.replay) return { kind: "not-applicable" };
+  if (!event.from.phone || channel.notify || delivery.replay) return { kind: "not-applicable" };
+  // From the per-isolate cache: a round trip only when this isolate has not read the queue lately.
+  const policy = await cachedPolicy(db, channel.queueId);
+  try {
+    const { rows } = await db.execute<{
+      ticket_id: string | null;
+      jobs: DispatchableJob[] | null;
+      guard: number | null;
+    }>(newConversationStatement(channel, event.from.phone, event, raw, delivery, ignored, policy));
+    const row = rows[0];
+    if (!row?.ticket_id) return { kind: "not-applicable" };
+    return { kind: "stored", jobs: row.jobs ?? [] };
+  } catch (error) {
+    if (isDatabaseError(error, "22012")) return { kind: "not-applicable" };
+    throw error;
+  }
+}
+
+/** The statement of openConversation (exported to test its plan). */
+export function newConversationStatement(
+  channel: IngestChannel,
+  phone: string,
+  event: InboundMessageEvent,
+  raw: unknown,
+  delivery: Delivery,
+  ignored: number,
+  policy: SlaPolicy,
+) {
   const at = event.timestamp;
   const ticketId = uuidv7();
   const contactId = sql`(select id from contact)`;
@@ -49,8 +75,6 @@ export async function openConversation(
     channel.reopenWindowHours > 0
       ? sql`or (t.status = 'resolved' and t.resolved_at > ${new Date(at.getTime() - channel.reopenWindowHours * 3600_000).toISOString()}::timestamptz)`
       : sql``;
-  // From the per-isolate cache: a round trip only when this isolate has not read the queue lately.
-  const policy = await cachedPolicy(db, channel.queueId);
   const ticket = {
     ...newTicketValues(
       { organizationId: channel.organizationId, contactId, channelId: channel.id, queueId: channel.queueId, at },
@@ -66,104 +90,88 @@ export async function openConversation(
   };
   const opened = sql`where exists (select 1 from ticket)`;
   const stored = sql`where exists (select 1 from event)`;
-  try {
-    const { rows } = await db.execute<{
-      ticket_id: string | null;
-      jobs: DispatchableJob[] | null;
-      guard: number | null;
-    }>(
-      prepared(sql`
-      with blocked as (
-        -- The known contact's id as a scalar, not a join: an index lookup of its tickets whatever
-        -- the statistics (joined, an unanalyzed table's plan scanned the channel's open tickets).
-        select 1 from ${tickets} t
-        where t.contact_id = (
-            select c.id from ${contacts} c
-            where c.organization_id = ${channel.organizationId} and c.phone = ${phone} and c.merged_into_id is null
-          )
-          and t.channel_id = ${channel.id} and (t.status in ('open', 'pending') ${reopenable})
-        union all
-        select 1 from ${interactionEvents}
-        where provider = ${channel.provider} and idempotency_key = ${event.idempotencyKey}
-      ),
-      contact as (
-        ${insertSelect(
-          contacts,
-          phoneContactValues(
-            {
-              organizationId: channel.organizationId,
-              phone,
-              name: event.from.name,
-              phoneVerified: event.from.phoneVerified !== false,
-            },
-            at,
-          ),
-          sql`where not exists (select 1 from blocked)`,
-        )}
-        -- upsertPhoneContact's rule on inbound (src/contacts/service.ts).
-        on conflict (organization_id, phone) where phone is not null and merged_into_id is null do update set
-          name = coalesce(contacts.name, excluded.name),
-          phone_verified = contacts.phone_verified or excluded.phone_verified,
-          last_inbound_at = excluded.last_inbound_at
-        returning id
-      ),
-      ticket as (
-        ${insertSelect(tickets, ticket, sql`where exists (select 1 from contact)`)}
-        on conflict (channel_id, contact_id) where status in ('open', 'pending') do nothing
-        returning id
-      ),
-      history as (
-        ${insertSelect(
-          ticketHistory,
-          historyRow(
-            { organizationId: channel.organizationId, ticketId, actor: { type: "contact" }, action: "created" },
-            contactId,
-          ),
-          opened,
-        )}
-        returning id
-      ),
-      event as (
-        ${insertSelect(interactionEvents, interactionEventRow(channel, event, raw), opened)}
-        on conflict (provider, idempotency_key) do nothing
-        returning id
-      ),
-      message as (
-        ${insertSelect(messages, inboundMessageRow(channel, event, ticketId, contactId), stored)}
-        returning id
-      ),
-      job as (
-        ${insertSelect(
-          outbox,
-          outboxValues(assignJob(channel.organizationId, ticketId)),
-          sql`${stored} and ${someoneCanTake(channel.organizationId, channel.queueId)}`,
-        )}
-        returning id, name, payload, max_attempts
-      ),
-      delivery as (
-        ${insertSelect(
-          webhookEvents,
-          deliveryRow(channel, delivery, {
-            status: "stored",
-            reason: null,
-            result: { messages: 1, statuses: 0, duplicates: 0, ignored },
-          }),
-          stored,
-        )}
-        returning id
-      )
-      select (select id from ticket) as ticket_id,
-        (select json_agg(json_build_object('id', id, 'name', name, 'payload', payload, 'maxAttempts', max_attempts)) from job) as jobs,
-        -- A ticket whose event was a duplicate after all (stored by a concurrent delivery after
-        -- this statement's snapshot) must not commit without its message: dividing by zero
-        -- aborts the whole statement, and the transactional path takes the body.
-        case when exists (select 1 from ticket) then 1 / (select count(*)::int from event) end as guard`),
-    );
-    const row = rows[0];
-    if (!row?.ticket_id) return { kind: "not-applicable" };
-    return { kind: "stored", jobs: row.jobs ?? [] };
-  } catch (error) {
-    if (isDatabaseError(error, "22012")) return { kind: "not-applicable" };
-    throw error;
-  }
+  return prepared(sql`
+    with blocked as (
+      -- The known contact's id as a scalar, not a join: an index lookup of its tickets whatever
+      -- the statistics (joined, an unanalyzed table's plan scanned the channel's open tickets).
+      select 1 from ${tickets} t
+      where t.contact_id = (
+          select c.id from ${contacts} c
+          where c.organization_id = ${channel.organizationId} and c.phone = ${phone} and c.merged_into_id is null
+        )
+        and t.channel_id = ${channel.id} and (t.status in ('open', 'pending') ${reopenable})
+      union all
+      select 1 from ${interactionEvents}
+      where provider = ${channel.provider} and idempotency_key = ${event.idempotencyKey}
+    ),
+    contact as (
+      ${insertSelect(
+        contacts,
+        phoneContactValues(
+          {
+            organizationId: channel.organizationId,
+            phone,
+            name: event.from.name,
+            phoneVerified: event.from.phoneVerified !== false,
+          },
+          at,
+        ),
+        sql`where not exists (select 1 from blocked)`,
+      )}
+      -- upsertPhoneContact's rule on inbound (src/contacts/service.ts).
+      on conflict (organization_id, phone) where phone is not null and merged_into_id is null do update set
+        name = coalesce(contacts.name, excluded.name),
+        phone_verified = contacts.phone_verified or excluded.phone_verified,
+        last_inbound_at = excluded.last_inbound_at
+      returning id
+    ),
+    ticket as (
+      ${insertSelect(tickets, ticket, sql`where exists (select 1 from contact)`)}
+      on conflict (channel_id, contact_id) where status in ('open', 'pending') do nothing
+      returning id
+    ),
+    history as (
+      ${insertSelect(
+        ticketHistory,
+        historyRow(
+          { organizationId: channel.organizationId, ticketId, actor: { type: "contact" }, action: "created" },
+          contactId,
+        ),
+        opened,
+      )}
+      returning id
+    ),
+    event as (
+      ${eventInsert(interactionEventRow(channel, event, raw), opened)}
+    ),
+    message as (
+      ${insertSelect(messages, inboundMessageRow(channel, event, ticketId, contactId), stored)}
+      returning id
+    ),
+    job as (
+      ${insertSelect(
+        outbox,
+        outboxValues(assignJob(channel.organizationId, ticketId)),
+        sql`${stored} and ${someoneCanTake(channel.organizationId, channel.queueId)}`,
+      )}
+      returning id, name, payload, max_attempts
+    ),
+    delivery as (
+      ${insertSelect(
+        webhookEvents,
+        deliveryRow(channel, delivery, {
+          status: "stored",
+          reason: null,
+          result: { messages: 1, statuses: 0, duplicates: 0, ignored },
+        }),
+        stored,
+      )}
+      returning id
+    )
+    select (select id from ticket) as ticket_id,
+      (select json_agg(json_build_object('id', id, 'name', name, 'payload', payload, 'maxAttempts', max_attempts)) from job) as jobs,
+      -- A ticket whose event was a duplicate after all (stored by a concurrent delivery after
+      -- this statement's snapshot) must not commit without its message: dividing by zero
+      -- aborts the whole statement, and the transactional path takes the body.
+      case when exists (select 1 from ticket) then 1 / (select count(*)::int from event) end as guard`);
 }

@@ -1,16 +1,27 @@
 // The rows an inbound webhook writes, built once for both ingest paths (the transaction in
 // ingest.ts and the single statement in fast-path.ts). Ids of rows the fast path only knows inside
 // its statement (the ticket, the contact) may be SQL.
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { InboundMessageEvent, StatusEvent } from "@/channels/types";
-import type { interactionEvents, messages, WebhookEventStatus, webhookEvents } from "@/db/schema";
+import { insertSelect } from "@/db/insert-select";
+import { interactionEvents, type messages, type WebhookEventStatus, type webhookEvents } from "@/db/schema";
 import type { StatusUpdate } from "@/messages/statuses";
 import type { Delivery, IngestChannel, IngestResult } from "./types";
 
 /** What a status event says of its message: the event's normalized form, and what applyStatus takes. */
 export function statusUpdate(event: StatusEvent): StatusUpdate {
   return { status: event.status, timestamp: event.timestamp.toISOString(), error: event.error };
+}
+
+/**
+ * The `event` CTE of the single statements: the event's row inserted once per provider key, so a
+ * redelivery inserts nothing and the CTE is empty (which the statements read as a duplicate).
+ */
+export function eventInsert(row: PgInsertValue<typeof interactionEvents>, where: SQL): SQL {
+  return sql`${insertSelect(interactionEvents, row, where)}
+      on conflict (provider, idempotency_key) do nothing
+      returning id`;
 }
 
 export function interactionEventRow(

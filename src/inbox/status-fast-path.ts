@@ -2,10 +2,10 @@ import { and, eq, sql } from "drizzle-orm";
 import type { StatusEvent } from "@/channels/types";
 import { insertSelect } from "@/db/insert-select";
 import { prepared } from "@/db/prepared";
-import { interactionEvents, messages, webhookEvents } from "@/db/schema";
+import { messages, webhookEvents } from "@/db/schema";
 import { advances, statusChanges } from "@/messages/statuses";
 import type { Database } from "@/platform/db";
-import { deliveryRow, interactionEventRow, statusUpdate } from "./rows";
+import { deliveryRow, eventInsert, interactionEventRow, statusUpdate } from "./rows";
 import type { Delivery, IngestChannel } from "./types";
 
 /**
@@ -34,8 +34,7 @@ export async function applyReceipt(
       where ${messages.channelId} = ${channel.id} and ${messages.providerMessageId} = ${event.providerMessageId}
     ),
     event as (
-      ${insertSelect(
-        interactionEvents,
+      ${eventInsert(
         {
           ...interactionEventRow(channel, event, raw),
           // Unprocessed while its message is unknown: the send job applies it once it records the id.
@@ -43,8 +42,6 @@ export async function applyReceipt(
         },
         sql``,
       )}
-      on conflict (provider, idempotency_key) do nothing
-      returning id
     ),
     moved as (${status.getSQL()} returning ${messages.id}),
     delivery as (

@@ -1,10 +1,12 @@
 // The single-statement path for messages on open tickets must store exactly what the
 // transactional path stores.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { describe, expect, inject, it } from "vitest";
 import { contacts, interactionEvents, messages, tickets } from "@/db/schema";
 import { openTicketStatement } from "@/inbox/fast-path";
+import { newConversationStatement } from "@/inbox/new-conversation";
+import { cachedPolicy } from "@/sla/policy";
 import { withDb } from "../support/db";
 import { metaMessagePayload, postMeta, wamid } from "../support/meta";
 import { conversation } from "../support/scenario";
@@ -126,13 +128,46 @@ async function waitForLockWaiter() {
   throw new Error("the webhook's statement never waited for the contact's lock");
 }
 
-describe("the open-ticket statement's plan", () => {
+type PlanNode = { "Relation Name"?: string; "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
+
+/**
+ * The most rows any step of the statement's plan yields, per table it reads or writes, from
+ * `EXPLAIN ANALYZE` (which runs it: the transaction is rolled back).
+ */
+async function rowsPerTable(statement: SQL): Promise<Record<string, number>> {
+  const read = new Map<string, number>();
+  const walk = (node: PlanNode) => {
+    const relation = node["Relation Name"];
+    const rows = node["Actual Rows"] * node["Actual Loops"];
+    if (relation) read.set(relation, Math.max(read.get(relation) ?? 0, rows));
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  const rolledBack = new Error("rolled back");
+  await withDb((db) =>
+    db.transaction(async (tx) => {
+      const { rows } = await tx.execute<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
+        sql`explain (analyze, format json) ${statement}`,
+      );
+      const [plan] = rows[0]?.["QUERY PLAN"] ?? [];
+      if (plan) walk(plan.Plan);
+      throw rolledBack;
+    }),
+  ).catch((error) => {
+    if (error !== rolledBack) throw error;
+  });
+  expect(read.size, "no plan read").toBeGreaterThan(0);
+  return Object.fromEntries(read);
+}
+
+describe("the webhook statements' plans", () => {
   // The tables of a test database are never analyzed (autovacuum is off here, and PGlite has
   // none), as a fresh production table is not until autovacuum reaches it. Joined to the contact,
   // the ticket lookup was planned as a scan of every open ticket on the channel, filtered by
   // contact: each message on an open ticket read them all (6,577 of them, 12 ms, in a benchmark).
-  it("reads one contact and one ticket however many tickets the channel has open", async () => {
-    const { tenant, channel, config, phoneNumberId } = await conversation();
+
+  /** A channel with Maria's open ticket and 40 other customers' open tickets. */
+  async function busyChannel() {
+    const { tenant, channel, config, phoneNumberId, ticket } = await conversation();
     const others = Array.from({ length: 40 }, (_, i) => `55119${String(30_000_000 + i).padStart(8, "0")}`);
     for (const from of others) {
       const payload = metaMessagePayload(phoneNumberId, { type: "text", text: { body: "oi" }, from });
@@ -146,43 +181,48 @@ describe("the open-ticket statement's plan", () => {
       reopenWindowHours: 0,
       notify: false,
     };
+    return { channel: ingestChannel, mariasTicket: ticket.id };
+  }
+
+  const inbound = (phone: string) => {
     const id = wamid();
-    const event = {
+    return {
       kind: "message" as const,
       idempotencyKey: id,
       providerMessageId: id,
-      from: { phone: "+5511987654321" },
+      from: { phone },
       timestamp: new Date(),
       type: "text" as const,
       text: "de novo",
     };
-    const delivery = { id: uuidv7(), route: null, contentType: "application/json", body: new Uint8Array([123, 125]) };
-    const statement = openTicketStatement(ingestChannel, event, {}, delivery, 0);
-    type PlanNode = { "Relation Name"?: string; "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
-    const read = new Map<string, number>();
-    const walk = (node: PlanNode) => {
-      const relation = node["Relation Name"];
-      const rows = node["Actual Rows"] * node["Actual Loops"];
-      if (relation) read.set(relation, Math.max(read.get(relation) ?? 0, rows));
-      for (const child of node.Plans ?? []) walk(child);
-    };
-    const rolledBack = new Error("rolled back");
-    await withDb((db) =>
-      db.transaction(async (tx) => {
-        const { rows } = await tx.execute<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
-          sql`explain (analyze, format json) ${statement}`,
-        );
-        const [plan] = rows[0]?.["QUERY PLAN"] ?? [];
-        if (plan) walk(plan.Plan);
-        throw rolledBack;
-      }),
-    ).catch((error) => {
-      if (error !== rolledBack) throw error;
-    });
-    expect(read.size, "no plan read").toBeGreaterThan(0);
+  };
+  const delivery = () => ({
+    id: uuidv7(),
+    route: null,
+    contentType: "application/json",
+    body: new Uint8Array([123, 125]),
+  });
+
+  it("reads one contact and one ticket however many tickets the channel has open", async () => {
+    const { channel } = await busyChannel();
+    const statement = openTicketStatement(channel, inbound("+5511987654321"), {}, delivery(), 0);
     // No step over tickets or contacts (the lookups, the counters' updates and their scans)
     // yields more than the one row: before, the ticket's lookup gave all 41 open tickets and the
     // contact's update scanned every contact.
-    expect(Object.fromEntries(read)).toMatchObject({ tickets: 1, contacts: 1 });
+    expect(await rowsPerTable(statement)).toMatchObject({ tickets: 1, contacts: 1 });
+  });
+
+  it("opens a conversation again for a known customer without reading the channel's other tickets", async () => {
+    const { channel, mariasTicket } = await busyChannel();
+    // Maria's ticket is resolved (outside any reopen window): her next message opens a new one.
+    await withDb((db) =>
+      db.update(tickets).set({ status: "resolved", resolvedAt: new Date() }).where(eq(tickets.id, mariasTicket)),
+    );
+    const policy = await withDb((db) => cachedPolicy(db, null));
+    const phone = "+5511987654321";
+    const statement = newConversationStatement(channel, phone, inbound(phone), {}, delivery(), 0, policy);
+    // The check for her active tickets finds her contact and none of the other 40 customers'
+    // tickets; the inserts (and her contact's upsert) write one row each.
+    expect(await rowsPerTable(statement)).toMatchObject({ tickets: 1, contacts: 1, messages: 1 });
   });
 });
