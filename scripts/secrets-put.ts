@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { envSchema } from "../src/platform/env.ts";
+import { envSchema, isNeonHost } from "../src/platform/env.ts";
 import { deployTargets } from "./deploy-config.ts";
 import { parseVars } from "./dev-vars.ts";
 
@@ -41,15 +41,9 @@ const known = new Set([...REQUIRED, ...PUBLISHES_JOBS, ...VERIFIES_JOBS, ...RATE
  * a warm server connection; migrations, which need a session, take the direct one.
  */
 export function isNeonDirectHost(url: string | undefined): boolean {
-  if (!url) return false;
-  let host: string;
-  try {
-    host = new URL(url).hostname;
-  } catch {
-    return false;
-  }
-  const endpoint = host.split(".")[0] ?? "";
-  return host.endsWith(".neon.tech") && endpoint.startsWith("ep-") && !endpoint.endsWith("-pooler");
+  if (!url || !URL.canParse(url) || !isNeonHost(url)) return false;
+  const endpoint = new URL(url).hostname.split(".")[0] ?? "";
+  return endpoint.startsWith("ep-") && !endpoint.endsWith("-pooler");
 }
 
 /** Problems with the file's values, and warnings about production defaults they leave in place. */

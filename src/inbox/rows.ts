@@ -1,6 +1,6 @@
 // The rows an inbound webhook writes, built once for both ingest paths (the transaction in
-// ingest.ts and the single statement in fast-path.ts). Ids of rows the fast path only knows inside
-// its statement (the ticket, the contact) may be SQL.
+// ingest.ts and the single statements: fast-path.ts, new-conversation.ts, status-fast-path.ts).
+// Ids of rows a single statement only knows inside it (the ticket, the contact) may be SQL.
 import { type SQL, sql } from "drizzle-orm";
 import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { InboundMessageEvent, StatusEvent } from "@/channels/types";

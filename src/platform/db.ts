@@ -5,7 +5,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { useCompiler } from "@/db/compile-sql";
 import { statementName } from "@/db/prepared";
-import type { Env } from "./env";
+import { type Env, isNeonHost } from "./env";
 import type { Logger } from "./logger";
 
 // Without the relational schema: nothing here uses db.query.<table>, and with it every database
@@ -29,9 +29,6 @@ export async function inTurn<S extends (() => unknown)[]>(...steps: S): Promise<
   return results as Results<S>;
 }
 type Results<S extends (() => unknown)[]> = { [K in keyof S]: S[K] extends () => infer R ? Awaited<R> : never };
-
-/** Neon's hosts, where "auto" picks its driver and names statements. */
-const isNeonHost = (url: string) => new URL(url).hostname.endsWith(".neon.tech");
 
 /** Whether marked statements (src/db/prepared.ts) go as named statements on this database. */
 export function namesStatements(env: Pick<Env, "DATABASE_URL" | "DATABASE_PREPARED_STATEMENTS">): boolean {

@@ -2,6 +2,9 @@ import * as z from "zod";
 // With its extension: scripts/secrets-put.ts loads this file in plain Node, which resolves no alias.
 import { keyList } from "./crypto.ts";
 
+/** Neon's hosts, where "auto" picks its driver and names statements (src/platform/db.ts). */
+export const isNeonHost = (url: string) => new URL(url).hostname.endsWith(".neon.tech");
+
 const optional = z
   .string()
   .optional()

@@ -1,5 +1,5 @@
 // The single-statement path for messages on open tickets must store exactly what the
-// transactional path stores.
+// transactional path stores; it and the new-conversation statement find rows by key.
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { describe, expect, inject, it } from "vitest";
